@@ -1,0 +1,79 @@
+import os from 'node:os'
+import type {ReadStream, WriteStream} from 'node:tty'
+
+export type Restore = () => void
+
+/**
+ * Puts a terminal stdin into raw mode and returns an idempotent restore. The restore also runs on
+ * process exit and on terminating signals, so no exit path leaves the user's terminal raw.
+ */
+export function enterRawMode(stdin: ReadStream): Restore {
+  stdin.setRawMode(true)
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT']
+  const onSignal = (signal: NodeJS.Signals): void => {
+    restore()
+    process.exit(128 + (os.constants.signals[signal] ?? 1))
+  }
+  let restored = false
+  const restore = (): void => {
+    if (restored) return
+    restored = true
+    try {
+      stdin.setRawMode(false)
+    } catch {
+      // the terminal went away: nothing left to restore
+    }
+    process.off('exit', restore)
+    for (const signal of signals) process.off(signal, onSignal)
+  }
+  process.on('exit', restore)
+  for (const signal of signals) process.on(signal, onSignal)
+  return restore
+}
+
+/** [rows, cols] of a terminal stdout, or undefined when there is none or it reports 0x0. */
+export function terminalSize(stdout: WriteStream | NodeJS.WriteStream): [number, number] | undefined {
+  if (!stdout.isTTY) return undefined
+  const rows = stdout.rows ?? 0
+  const cols = stdout.columns ?? 0
+  return rows > 0 && cols > 0 ? [rows, cols] : undefined
+}
+
+/**
+ * Sends the terminal size now (retrying while the process starts, as Docker does: the first resize of
+ * an exec fails until its process exists) and again on every size change. Returns a stop function.
+ */
+export function followTerminalSize(
+  stdout: NodeJS.WriteStream,
+  resize: (rows: number, cols: number) => Promise<void>,
+  options: {initialRetries?: number; bump?: boolean} = {},
+): () => void {
+  if (!stdout.isTTY) return () => {}
+  let stopped = false
+  const send = async (retries: number): Promise<void> => {
+    const size = terminalSize(stdout)
+    if (!size) return
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await resize(size[0], size[1])
+        return
+      } catch {
+        if (attempt >= retries) return
+        await new Promise((resolve) => setTimeout(resolve, (attempt + 1) * 10))
+      }
+    }
+  }
+  const initial = async (): Promise<void> => {
+    const size = terminalSize(stdout)
+    // Attach: a size change the program notices makes a shell redraw its prompt on re-attach.
+    if (options.bump && size) await resize(size[0] + 1, size[1] + 1).catch(() => {})
+    await send(options.initialRetries ?? 10)
+  }
+  void initial()
+  const onResize = (): void => void send(0)
+  stdout.on('resize', onResize)
+  return () => {
+    stopped = true
+    stdout.off('resize', onResize)
+  }
+}

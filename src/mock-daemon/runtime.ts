@@ -1,0 +1,36 @@
+import type {Readable, Writable} from 'node:stream'
+
+/** What the mock daemon needs to run one command: an exec's or a container's main process. */
+export interface SpawnSpec {
+  cmd: string[]
+  /** `KEY=VALUE` entries, container env first, exec env after (later wins). */
+  env: string[]
+  workdir?: string
+  user?: string
+  tty: boolean
+  /** Initial console size [rows, cols] when tty. */
+  consoleSize?: [number, number]
+}
+
+/**
+ * A running command, local process or built-in program alike.
+ * With `tty` its stdout carries the merged output and stderr stays empty (as a Docker TTY does).
+ */
+export interface MockProcess {
+  readonly stdin: Writable
+  readonly stdout: Readable
+  readonly stderr: Readable
+  /**
+   * Resolves with the exit code once the command has exited AND its stdout/stderr have ended.
+   * 126 = cannot invoke, 127 = not found (Engine >= 28 semantics); a signal death is 128 + signal number.
+   */
+  readonly exited: Promise<number>
+  /** Process id when it is a real process; undefined for built-in programs. */
+  readonly pid: number | undefined
+  kill(signal: NodeJS.Signals): void
+  resize(rows: number, cols: number): void
+}
+
+export interface Runtime {
+  spawn(spec: SpawnSpec): MockProcess
+}

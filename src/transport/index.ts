@@ -1,0 +1,10 @@
+// The transport: dialing, the hijack, stdcopy framing and the stream pump. It knows nothing of oclif.
+export * from './errors.js'
+export * from './host.js'
+export * from './dial.js'
+export * from './request.js'
+export * from './hijack.js'
+export * from './stdcopy.js'
+export * from './detach-keys.js'
+export * from './session.js'
+export * from './docker-api.js'

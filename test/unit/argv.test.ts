@@ -1,0 +1,34 @@
+import t from 'tap'
+import {flagShape, normalizeArgv} from '../../src/cli/argv.js'
+import Attach from '../../src/commands/attach.js'
+import Exec from '../../src/commands/exec.js'
+
+const shapes = {
+  exec: {flags: flagShape(Exec.flags), stopAfterOperand: true},
+  attach: {flags: flagShape(Attach.flags), stopAfterOperand: false},
+}
+const norm = (...argv: string[]): string[] => normalizeArgv(argv, shapes)
+
+t.test('flags stop at the container: the rest belongs to the command', async (t) => {
+  t.same(norm('exec', 'c', 'ls', '-la', '/'), ['exec', '--', 'c', 'ls', '-la', '/'])
+  t.same(norm('exec', '-it', 'c', 'sh', '--help'), ['exec', '-it', '--', 'c', 'sh', '--help'])
+  t.same(norm('exec', '-e', 'A=1', '-u', 'nobody', 'c', 'env'), ['exec', '-e', 'A=1', '-u', 'nobody', '--', 'c', 'env'])
+  t.same(norm('exec', '-ie', 'A=1', 'c', 'env'), ['exec', '-ie', 'A=1', '--', 'c', 'env'], 'valued flag last in a cluster takes the next arg')
+  t.same(norm('exec', '-eA=1', 'c', 'env'), ['exec', '-eA=1', '--', 'c', 'env'], 'valued flag with attached value')
+  t.same(norm('exec', '--workdir', '/tmp', 'c', 'pwd'), ['exec', '--workdir', '/tmp', '--', 'c', 'pwd'])
+  t.same(norm('exec', '--env=X', 'c', 'env'), ['exec', '--env=X', '--', 'c', 'env'])
+  t.same(norm('exec', '--', 'c', '-x'), ['exec', '--', 'c', '-x'])
+  t.same(norm('exec', '--help'), ['exec', '--help'], 'help without operands still reaches oclif')
+})
+
+t.test('-H before the command name moves behind it', async (t) => {
+  t.same(norm('-H', 'unix:///x.sock', 'exec', 'c', 'true'), ['exec', '-H', 'unix:///x.sock', '--', 'c', 'true'])
+  t.same(norm('--host=unix:///x.sock', 'attach', 'c'), ['attach', '--host=unix:///x.sock', 'c'])
+  t.same(norm('--help'), ['--help'])
+})
+
+t.test('boolean --flag=false becomes --no-flag', async (t) => {
+  t.same(norm('attach', '--sig-proxy=false', 'c'), ['attach', '--no-sig-proxy', 'c'])
+  t.same(norm('attach', '--sig-proxy=true', 'c'), ['attach', '--sig-proxy', 'c'])
+  t.same(norm('attach', 'c', '--no-stdin'), ['attach', 'c', '--no-stdin'], 'attach flags may follow the container')
+})
