@@ -1,0 +1,149 @@
+import {readFile} from 'node:fs/promises'
+import {type Faults, FaultError, parseFaults} from './faults.js'
+
+export type RuntimeName = 'process' | 'builtin'
+
+export interface ContainerConfig {
+  name: string
+  id?: string
+  image?: string
+  tty?: boolean
+  openStdin?: boolean
+  stdinOnce?: boolean
+  cmd: string[]
+  env?: string[]
+  workdir?: string
+  labels?: Record<string, string>
+  runtime?: RuntimeName
+  faults?: Faults | Record<string, unknown>
+}
+
+export interface MockConfig {
+  containers: ContainerConfig[]
+}
+
+/** A validated container: every optional field filled in. */
+export interface ContainerSpec {
+  name: string
+  id?: string
+  image: string
+  tty: boolean
+  openStdin: boolean
+  stdinOnce: boolean
+  cmd: string[]
+  env: string[]
+  workdir: string
+  labels: Record<string, string>
+  runtime: RuntimeName
+  faults: Faults
+}
+
+export class ConfigError extends Error {}
+
+const KNOWN_KEYS = new Set(['name', 'id', 'image', 'tty', 'openStdin', 'stdinOnce', 'cmd', 'env', 'workdir', 'labels', 'runtime', 'faults'])
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function stringArray(value: unknown, where: string, nonEmpty: boolean): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string') || (nonEmpty && value.length === 0)) {
+    throw new ConfigError(`${where}: expected ${nonEmpty ? 'a non-empty' : 'an'} array of strings`)
+  }
+  return value
+}
+
+function optionalBool(value: unknown, where: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new ConfigError(`${where}: expected true or false`)
+  return value
+}
+
+function containerSpec(raw: unknown, index: number): ContainerSpec {
+  const at = `containers[${index}]`
+  if (!isObject(raw)) throw new ConfigError(`${at}: expected an object`)
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${at}: unknown key "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`)
+  }
+  const name = typeof raw.name === 'string' ? raw.name.replace(/^\//, '') : undefined
+  if (!name || !NAME.test(name)) throw new ConfigError(`${at}.name: expected a container name like "web" ([a-zA-Z0-9][a-zA-Z0-9_.-]*)`)
+  const where = `container "${name}"`
+  if (raw.id !== undefined && (typeof raw.id !== 'string' || !/^[0-9a-f]{64}$/.test(raw.id))) {
+    throw new ConfigError(`${where}.id: expected 64 lowercase hex digits`)
+  }
+  if (raw.image !== undefined && typeof raw.image !== 'string') throw new ConfigError(`${where}.image: expected a string`)
+  if (raw.workdir !== undefined && typeof raw.workdir !== 'string') throw new ConfigError(`${where}.workdir: expected a string`)
+  const runtime = raw.runtime ?? 'process'
+  if (runtime !== 'process' && runtime !== 'builtin') throw new ConfigError(`${where}.runtime: expected "process" or "builtin"`)
+  const labels = raw.labels ?? {}
+  if (!isObject(labels) || !Object.values(labels).every((v) => typeof v === 'string')) {
+    throw new ConfigError(`${where}.labels: expected an object of strings`)
+  }
+  const env = raw.env === undefined ? [] : stringArray(raw.env, `${where}.env`, false)
+  if (env.some((entry) => !entry.includes('=') || entry.startsWith('='))) throw new ConfigError(`${where}.env: entries must be KEY=VALUE`)
+  let faults: Faults
+  try {
+    faults = parseFaults(raw.faults, where)
+  } catch (error) {
+    if (error instanceof FaultError) throw new ConfigError(error.message)
+    throw error
+  }
+  return {
+    name,
+    id: raw.id as string | undefined,
+    image: (raw.image as string | undefined) ?? 'hijack-mock',
+    tty: optionalBool(raw.tty, `${where}.tty`),
+    openStdin: optionalBool(raw.openStdin, `${where}.openStdin`),
+    stdinOnce: optionalBool(raw.stdinOnce, `${where}.stdinOnce`),
+    cmd: stringArray(raw.cmd, `${where}.cmd`, true),
+    env,
+    workdir: (raw.workdir as string | undefined) ?? '',
+    labels: labels as Record<string, string>,
+    runtime,
+    faults,
+  }
+}
+
+/** Checks a parsed config; every problem names the container and key. */
+export function validateConfig(raw: unknown): ContainerSpec[] {
+  if (!isObject(raw)) throw new ConfigError('config: expected a JSON object like {"containers": [...]}')
+  for (const key of Object.keys(raw)) {
+    if (key !== 'containers') throw new ConfigError(`config: unknown key "${key}" (known: containers)`)
+  }
+  if (raw.containers === undefined) return []
+  if (!Array.isArray(raw.containers)) throw new ConfigError('config.containers: expected an array')
+  const specs = raw.containers.map((c, i) => containerSpec(c, i))
+  const names = new Set<string>()
+  const ids = new Set<string>()
+  for (const spec of specs) {
+    if (names.has(spec.name)) throw new ConfigError(`config: two containers are named "${spec.name}"`)
+    names.add(spec.name)
+    if (spec.id !== undefined) {
+      if (ids.has(spec.id)) throw new ConfigError(`config: two containers have id ${spec.id}`)
+      ids.add(spec.id)
+    }
+  }
+  return specs
+}
+
+export async function loadConfigFile(file: string): Promise<ContainerSpec[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read config ${file}: ${(error as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`config ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  try {
+    return validateConfig(raw)
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${file}: ${error.message}`)
+    throw error
+  }
+}

@@ -1,0 +1,236 @@
+// A small HTTP/1.1 layer on raw sockets. Node's http server cannot hand over a connection from a
+// plain (non-Upgrade) request, and dockerd hijacks those too; owning the parser means every
+// request, upgraded or not, can become a raw stream with the bytes after its body kept for stdin.
+import {STATUS_CODES} from 'node:http'
+import type {Socket} from 'node:net'
+
+/** An HTTP error answered as `{"message": ...}` (Docker's error shape). */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+export interface RequestHead {
+  method: string
+  /** The request target as sent. */
+  target: string
+  /** Decoded path without the query. */
+  path: string
+  query: URLSearchParams
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>
+  httpVersion: string
+  /** The client asked for `Connection: Upgrade` + `Upgrade: ...`. */
+  upgrade: boolean
+  keepAlive: boolean
+  contentLength: number | undefined
+  chunked: boolean
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n')
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Buffers a socket's incoming bytes and hands them out by need (a head, N bytes, a line).
+ * The socket stays paused unless a read is waiting, so unread bytes stay in the kernel.
+ */
+export class SocketReader {
+  private chunks: Buffer[] = []
+  private length = 0
+  private waiter: (() => void) | undefined
+  private detached = false
+  ended = false
+
+  constructor(private readonly socket: Socket) {
+    socket.pause()
+    socket.on('data', this.onData)
+    socket.on('end', this.onEnd)
+    socket.on('close', this.onEnd)
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk)
+    this.length += chunk.length
+    if (!this.waiter) this.socket.pause()
+    this.wake()
+  }
+
+  private readonly onEnd = (): void => {
+    this.ended = true
+    this.wake()
+  }
+
+  private wake(): void {
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.()
+  }
+
+  /** Waits for more bytes; false once the peer has finished sending. */
+  private more(): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const before = this.length
+      this.waiter = () => resolve(this.length > before)
+      this.socket.resume()
+    })
+  }
+
+  private flatten(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)]
+    return this.chunks[0] ?? Buffer.alloc(0)
+  }
+
+  private take(n: number): Buffer {
+    const all = this.flatten()
+    const out = all.subarray(0, n)
+    const rest = all.subarray(n)
+    this.chunks = rest.length > 0 ? [rest] : []
+    this.length = rest.length
+    return out
+  }
+
+  /** The next request head (through the blank line), or null at a clean end of the connection. */
+  async readHead(maxSize: number): Promise<Buffer | null> {
+    for (;;) {
+      // Empty lines between requests are allowed (RFC 9112 2.2).
+      while (this.length >= 2 && this.flatten()[0] === 0x0d && this.flatten()[1] === 0x0a) this.take(2)
+      const at = this.length > 0 ? this.flatten().indexOf(CRLF2) : -1
+      if (at >= 0) {
+        if (at + 4 > maxSize) throw new ApiError(431, 'request header fields too large')
+        return this.take(at + 4)
+      }
+      if (this.length > maxSize) throw new ApiError(431, 'request header fields too large')
+      if (!(await this.more())) {
+        if (this.length === 0) return null
+        throw new ApiError(400, 'connection closed inside the request head')
+      }
+    }
+  }
+
+  async readExactly(n: number): Promise<Buffer> {
+    while (this.length < n) {
+      if (!(await this.more())) throw new ApiError(400, 'connection closed inside the request body')
+    }
+    return this.take(n)
+  }
+
+  private async readLine(max: number): Promise<string> {
+    for (;;) {
+      const at = this.length > 0 ? this.flatten().indexOf('\r\n') : -1
+      if (at >= 0) {
+        const line = this.take(at + 2)
+        return line.subarray(0, at).toString('latin1')
+      }
+      if (this.length > max) throw new ApiError(400, 'chunk line too long')
+      if (!(await this.more())) throw new ApiError(400, 'connection closed inside the request body')
+    }
+  }
+
+  /** Reads the whole body; more than `limit` bytes is a 413. */
+  async readBody(head: RequestHead, limit: number): Promise<Buffer> {
+    if (head.chunked) {
+      const parts: Buffer[] = []
+      let size = 0
+      for (;;) {
+        const line = await this.readLine(1024)
+        const m = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(line)
+        if (!m) throw new ApiError(400, 'malformed chunked body')
+        const n = Number.parseInt(m[1], 16)
+        if (n === 0) break
+        size += n
+        if (size > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
+        parts.push(await this.readExactly(n))
+        if ((await this.readExactly(2)).toString('latin1') !== '\r\n') throw new ApiError(400, 'malformed chunked body')
+      }
+      while ((await this.readLine(8192)) !== '') {
+        // trailers are ignored
+      }
+      return Buffer.concat(parts)
+    }
+    const n = head.contentLength ?? 0
+    if (n > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
+    return n === 0 ? Buffer.alloc(0) : this.readExactly(n)
+  }
+
+  /** Stops reading for HTTP; returns bytes already read past the request (they belong to the stream). */
+  detach(): {leftover: Buffer; ended: boolean} {
+    if (!this.detached) {
+      this.detached = true
+      this.socket.off('data', this.onData)
+      this.socket.off('end', this.onEnd)
+      this.socket.off('close', this.onEnd)
+    }
+    const leftover = this.take(this.length)
+    return {leftover, ended: this.ended}
+  }
+}
+
+/** Parses a request head; anything malformed is a 400. */
+export function parseHead(raw: Buffer): RequestHead {
+  const text = raw.toString('latin1')
+  const lines = text.slice(0, -4).split('\r\n')
+  const m = /^([A-Z]+) (\S+) HTTP\/(1\.[01])$/.exec(lines[0] ?? '')
+  if (!m) throw new ApiError(400, 'malformed HTTP request line')
+  const headers: Record<string, string> = {}
+  const contentLengths = new Set<string>()
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':')
+    const name = colon > 0 ? line.slice(0, colon) : ''
+    if (!TOKEN.test(name)) throw new ApiError(400, 'malformed HTTP header')
+    const value = line.slice(colon + 1).trim()
+    if (/[\0\r\n]/.test(value)) throw new ApiError(400, 'malformed HTTP header')
+    const key = name.toLowerCase()
+    if (key === 'content-length') contentLengths.add(value)
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value
+  }
+  let contentLength: number | undefined
+  if (contentLengths.size > 1) throw new ApiError(400, 'conflicting Content-Length headers')
+  if (contentLengths.size === 1) {
+    const value = [...contentLengths][0]
+    if (!/^\d{1,15}$/.test(value)) throw new ApiError(400, 'invalid Content-Length')
+    contentLength = Number(value)
+  }
+  const te = headers['transfer-encoding']?.toLowerCase()
+  if (te !== undefined && te !== 'chunked') throw new ApiError(501, `unsupported Transfer-Encoding "${te}"`)
+  if (te !== undefined && contentLength !== undefined) throw new ApiError(400, 'both Content-Length and Transfer-Encoding')
+  const connection = (headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim())
+  const httpVersion = m[3]
+  let url: URL
+  try {
+    url = new URL(m[2], 'http://mock')
+  } catch {
+    throw new ApiError(400, 'malformed request target')
+  }
+  let path: string
+  try {
+    path = decodeURIComponent(url.pathname)
+  } catch {
+    throw new ApiError(400, 'malformed request path')
+  }
+  return {
+    method: m[1],
+    target: m[2],
+    path,
+    query: url.searchParams,
+    headers,
+    httpVersion,
+    upgrade: connection.includes('upgrade') && headers.upgrade !== undefined,
+    keepAlive: httpVersion === '1.1' ? !connection.includes('close') : connection.includes('keep-alive'),
+    contentLength,
+    chunked: te === 'chunked',
+  }
+}
+
+export function reasonPhrase(status: number): string {
+  if (status === 101) return 'UPGRADED' // dockerd's wording
+  return STATUS_CODES[status] ?? 'Unknown'
+}
+
+/** Serialises a response head. */
+export function responseHead(status: number, headers: Record<string, string | number>): Buffer {
+  let text = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`
+  for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`
+  return Buffer.from(`${text}\r\n`, 'latin1')
+}

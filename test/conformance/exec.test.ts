@@ -1,0 +1,119 @@
+// `hijack exec` against `docker exec` on the same daemon, for the mock daemon and a real dockerd.
+import {createHash, randomBytes} from 'node:crypto'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import t from 'tap'
+import {dockerCli, hijack, type CliResult} from '../helpers/cli.js'
+import {TARGETS} from '../helpers/targets.js'
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+const BOX = 'box'
+
+for (const [name, start] of TARGETS) {
+  t.test(`exec conformance on ${name}`, async (t) => {
+    const target = await start(t, [{name: BOX, cmd: ['sleep', '1000000'], openStdin: true}])
+    if (!target) return
+    const {host} = target
+
+    /** Runs the same exec with both CLIs; returns both results after checking they agree. */
+    const both = async (t: Tap.Test, args: string[], input?: Buffer | string): Promise<[CliResult, CliResult]> => {
+      const ours = await hijack(['exec', '-H', host, ...args], {input})
+      const theirs = await dockerCli(host, ['exec', ...args], {input})
+      t.equal(ours.code, theirs.code, 'same exit code as docker exec')
+      t.equal(ours.stdout.toString(), theirs.stdout.toString(), 'same stdout as docker exec')
+      return [ours, theirs]
+    }
+
+    t.test('echo', async (t) => {
+      const [ours] = await both(t, [BOX, 'echo', 'hello', 'world'])
+      t.equal(ours.stdout.toString(), 'hello world\n')
+      t.equal(ours.code, 0)
+      t.equal(ours.stderr.toString(), '')
+    })
+
+    t.test('arguments after COMMAND belong to it, flags included', async (t) => {
+      const [ours] = await both(t, [BOX, 'sh', '-c', 'echo "$0 $1"', '--help', '-x'])
+      t.equal(ours.stdout.toString(), '--help -x\n')
+    })
+
+    t.test('stdout and stderr kept apart, exit 7', async (t) => {
+      const [ours, theirs] = await both(t, [BOX, 'sh', '-c', 'echo out; echo err >&2; exit 7'])
+      t.equal(ours.code, 7)
+      t.equal(ours.stdout.toString(), 'out\n')
+      t.equal(ours.stderr.toString(), 'err\n')
+      t.equal(ours.stderr.toString(), theirs.stderr.toString())
+    })
+
+    t.test('missing binary', async (t) => {
+      const [ours, theirs] = await both(t, [BOX, 'nosuchbinary'])
+      t.ok(ours.code === 126 || ours.code === 127, `126/127 as the daemon says (got ${ours.code})`)
+      t.equal(ours.stderr.toString(), theirs.stderr.toString())
+      t.match(ours.stdout.toString() + ours.stderr.toString(), /nosuchbinary/)
+    })
+
+    t.test('32 MiB of random bytes through -i cat', async (t) => {
+      const data = randomBytes(32 * 1024 * 1024)
+      const [ours, theirs] = await both(t, ['-i', BOX, 'cat'], data)
+      t.equal(ours.stdout.length, data.length)
+      t.equal(sha(ours.stdout), sha(data), 'every byte through, in order')
+      t.equal(sha(theirs.stdout), sha(data))
+    })
+
+    t.test('-i with stdin closed early: the command sees EOF and its later output arrives', async (t) => {
+      const [ours] = await both(t, ['-i', BOX, 'sh', '-c', 'cat >/dev/null; echo done'], 'some input\n')
+      t.equal(ours.stdout.toString(), 'done\n')
+      t.equal(ours.code, 0)
+    })
+
+    t.test('without -i the command gets EOF at once', async (t) => {
+      const [ours] = await both(t, [BOX, 'sh', '-c', 'cat; echo after-eof'], 'ignored\n')
+      t.equal(ours.stdout.toString(), 'after-eof\n')
+    })
+
+    t.test('-e, --env-file, -w, -u', async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'hj-envf-'))
+      const envFile = join(dir, 'env')
+      await import('node:fs/promises').then((fs) => fs.writeFile(envFile, 'FROMFILE=f\n# comment\n'))
+      const [ours] = await both(t, ['-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', BOX,
+        'sh', '-c', 'echo "$A|$FROMFILE|$(pwd)|$(id -un 2>/dev/null || id -u)"'])
+      const [a, f, pwd] = ours.stdout.toString().trim().split('|')
+      t.equal(a, '1')
+      t.equal(f, 'f')
+      t.equal(pwd, '/tmp')
+    })
+
+    t.test('unknown container', async (t) => {
+      const ours = await hijack(['exec', '-H', host, 'nosuchcontainer', 'true'])
+      const theirs = await dockerCli(host, ['exec', 'nosuchcontainer', 'true'])
+      t.equal(ours.code, 1)
+      t.equal(theirs.code, 1)
+      t.equal(ours.stderr.toString(), 'Error response from daemon: No such container: nosuchcontainer\n')
+      t.match(theirs.stderr.toString(), /No such container: nosuchcontainer/)
+    })
+
+    t.test('-d runs in the background and exits 0', async (t) => {
+      const file = `/tmp/hj-detached-${process.pid}-${Date.now()}`
+      const ours = await hijack(['exec', '-H', host, '-d', BOX, 'sh', '-c', `echo ran > ${file}`])
+      t.equal(ours.code, 0)
+      t.equal(ours.stdout.length, 0)
+      let seen = ''
+      for (let i = 0; i < 50 && seen !== 'ran\n'; i++) {
+        seen = (await hijack(['exec', '-H', host, BOX, 'sh', '-c', `cat ${file} 2>/dev/null; rm -f ${file}.x`])).stdout.toString()
+        if (seen !== 'ran\n') await new Promise((r) => setTimeout(r, 100))
+      }
+      t.equal(seen, 'ran\n', 'the detached command ran')
+      await hijack(['exec', '-H', host, BOX, 'rm', '-f', file])
+    })
+  })
+}
+
+t.test('unreachable daemon: Docker\'s words, exit 1', async (t) => {
+  const host = `unix://${join(mkdtempSync(join(tmpdir(), 'hj-none-')), 'nothing.sock')}`
+  const ours = await hijack(['exec', '-H', host, 'c', 'true'])
+  const theirs = await dockerCli(host, ['exec', 'c', 'true'])
+  t.equal(ours.code, 1)
+  t.equal(theirs.code, 1)
+  t.equal(ours.stderr.toString(), `Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?\n`)
+  t.match(theirs.stderr.toString(), `Cannot connect to the Docker daemon at ${host}`)
+})

@@ -1,0 +1,66 @@
+// Runs the hijack CLI (built dist, via bin/run.js) and the Docker CLI as child processes.
+import {spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {Readable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
+
+export const HIJACK_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: Buffer
+  stderr: Buffer
+}
+
+export interface CliOptions {
+  input?: Buffer | string | Readable
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+}
+
+/** Children start without NODE_EXTRA_CA_CERTS (it costs ~100 ms a node start here) and with an empty Docker config. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = {...process.env, DOCKER_CONFIG: emptyDockerConfig(), ...extra}
+  delete env.NODE_EXTRA_CA_CERTS
+  delete env.DOCKER_HOST
+  for (const [key, value] of Object.entries(extra)) if (value === undefined) delete env[key]
+  return env
+}
+
+let dockerConfig: string | undefined
+function emptyDockerConfig(): string {
+  dockerConfig ??= mkdtempSync(join(tmpdir(), 'hj-dcfg-'))
+  return dockerConfig
+}
+
+export function runCommand(command: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe']})
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (c: Buffer) => out.push(c))
+    child.stderr.on('data', (c: Buffer) => err.push(c))
+    child.stdin.on('error', () => {}) // the command may exit before reading all input
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err)})
+    })
+    const input = options.input
+    if (input === undefined) child.stdin.end()
+    else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input)
+    else input.pipe(child.stdin)
+  })
+}
+
+export function hijack(args: string[], options?: CliOptions): Promise<CliResult> {
+  return runCommand(process.execPath, [HIJACK_BIN, ...args], options)
+}
+
+export function dockerCli(host: string, args: string[], options?: CliOptions): Promise<CliResult> {
+  return runCommand('docker', ['-H', host, ...args], options)
+}

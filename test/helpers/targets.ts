@@ -1,0 +1,48 @@
+// The daemons every conformance suite runs against: our mock daemon and a private real dockerd.
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {MockDaemonConfig} from '../../src/mock-daemon/index.js'
+import {startRealDockerd, type RealDockerd, type RunOptions, type TapLike} from './real-dockerd.js'
+
+export interface ContainerSpec extends RunOptions {
+  name: string
+}
+
+export interface Target {
+  name: 'mock' | 'dockerd'
+  host: string
+  /** Real dockerd only, for checks the Docker CLI does better than the API (e.g. `docker inspect`). */
+  dockerd?: RealDockerd
+}
+
+export type TargetFactory = (t: TapLike, containers: ContainerSpec[]) => Promise<Target | undefined>
+
+/** The mock daemon in-process on a private socket, with `process` runtime containers (host commands). */
+export const mockTarget: TargetFactory = async (t, containers) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hj-m-'))
+  const config: MockDaemonConfig = {
+    containers: containers.map((c) => ({
+      name: c.name, cmd: c.cmd, tty: c.tty ?? false, openStdin: c.openStdin ?? false, stdinOnce: c.stdinOnce ?? false, env: c.env ?? [],
+    })),
+  }
+  const {startMockDaemon} = await import('../../src/mock-daemon/index.js')
+  const daemon = await startMockDaemon({socket: join(dir, 'd.sock'), config})
+  t.teardown(() => daemon.close())
+  return {name: 'mock', host: daemon.url}
+}
+
+/** A private dockerd (started or reused via HIJACK_DOCKER_HOST) with busybox containers, network mode none. */
+export const dockerdTarget: TargetFactory = async (t, containers) => {
+  const dockerd = await startRealDockerd(t)
+  if (!dockerd) return undefined
+  for (const c of containers) await dockerd.run(c.name, c)
+  return {name: 'dockerd', host: dockerd.host, dockerd}
+}
+
+/** Both daemons; HIJACK_TARGETS=mock (or dockerd) narrows a local run, never CI's. */
+export const TARGETS: Array<[Target['name'], TargetFactory]> = ([
+  ['mock', mockTarget],
+  ['dockerd', dockerdTarget],
+] as Array<[Target['name'], TargetFactory]>).filter(([name]) =>
+  process.env.CI === 'true' || !process.env.HIJACK_TARGETS || process.env.HIJACK_TARGETS.split(',').includes(name))
