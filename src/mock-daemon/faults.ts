@@ -48,6 +48,10 @@ function text(value: unknown, where: string): string {
 }
 
 function startError(value: unknown, where: string): {status: number; message: string} {
+  if (typeof value === 'object' && value !== null) {
+    const {status, message} = value as {status?: unknown; message?: unknown}
+    value = `${status}:${message}`
+  }
   const m = typeof value === 'string' ? /^(\d{3}):(.+)$/s.exec(value) : null
   const status = m ? Number(m[1]) : 0
   if (!m || status < 400 || status > 599) {

@@ -15,7 +15,7 @@ export interface RequestHead {
   method: string
   /** The request target as sent. */
   target: string
-  /** Decoded path without the query. */
+  /** Path without the query, still percent-encoded (parameters are decoded one by one). */
   path: string
   query: URLSearchParams
   /** Lower-case names; repeated headers joined with ", ". */
@@ -203,16 +203,10 @@ export function parseHead(raw: Buffer): RequestHead {
   } catch {
     throw new ApiError(400, 'malformed request target')
   }
-  let path: string
-  try {
-    path = decodeURIComponent(url.pathname)
-  } catch {
-    throw new ApiError(400, 'malformed request path')
-  }
   return {
     method: m[1],
     target: m[2],
-    path,
+    path: url.pathname,
     query: url.searchParams,
     headers,
     httpVersion,

@@ -64,3 +64,48 @@ export function hijack(args: string[], options?: CliOptions): Promise<CliResult>
 export function dockerCli(host: string, args: string[], options?: CliOptions): Promise<CliResult> {
   return runCommand('docker', ['-H', host, ...args], options)
 }
+
+export interface RunningCli {
+  child: import('node:child_process').ChildProcessWithoutNullStreams
+  /** Output so far, decoded. */
+  stdout(): string
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>
+  done: Promise<CliResult>
+}
+
+/** Starts a long-running CLI (attach) so a test can watch its output, signal it, and collect the result. */
+export function startCli(command: string, args: string[], options: {env?: NodeJS.ProcessEnv} = {}): RunningCli {
+  const child = spawn(command, args, {env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe']})
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout.on('data', (c: Buffer) => out.push(c))
+  child.stderr.on('data', (c: Buffer) => err.push(c))
+  child.stdin.on('error', () => {})
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err)})
+    })
+  })
+  const stdout = (): string => Buffer.concat(out).toString()
+  const waitForOutput = async (pattern: RegExp, timeoutMs = 15_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs
+    while (!pattern.test(stdout())) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        throw new Error(`no ${pattern} in output: ${JSON.stringify(stdout())} stderr: ${Buffer.concat(err).toString()}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    return stdout()
+  }
+  return {child, stdout, waitForOutput, done}
+}
+
+export function startHijack(args: string[]): RunningCli {
+  return startCli(process.execPath, [HIJACK_BIN, ...args])
+}
+
+export function startDocker(host: string, args: string[]): RunningCli {
+  return startCli('docker', ['-H', host, ...args])
+}

@@ -1,0 +1,63 @@
+// Attaching a client to a container's main process over a hijacked connection.
+import type {Socket} from 'node:net'
+import type {Writable} from 'node:stream'
+import {STDOUT} from '../transport/stdcopy.js'
+import type {Container, Subscriber} from './containers.js'
+import {discardInput, type OutputStream, pumpStdin} from './hijacked.js'
+import {detachFilter} from './stdin.js'
+
+export interface AttachOptions {
+  stdin: boolean
+  stdout: boolean
+  stderr: boolean
+  logs: boolean
+  stream: boolean
+  detachKeys: string
+}
+
+export interface AttachSession {
+  socket: Socket
+  leftover: Buffer
+  clientEnded: boolean
+  output: OutputStream
+}
+
+/**
+ * Streams the container's output to this client (after the replayed log with logs=1) until the main
+ * process exits. Stdin goes to the main process; the client's half-close ends it only with StdinOnce.
+ * Resolves when the connection has closed.
+ */
+export function runAttach(container: Container, session: AttachSession, options: AttachOptions): Promise<void> {
+  const {socket, output} = session
+  const proc = container.process
+  const wasRunning = container.running
+  const sub: Subscriber = {
+    wants: (type) => (type === STDOUT ? options.stdout : options.stderr),
+    write: (type, data) => output.write(type, data),
+    onDrain: (callback) => output.wire.once('drain', callback),
+    finish: () => output.finish(),
+  }
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  const detach = container.attach(sub, options.logs, options.stream)
+  closed.then(detach)
+  if (options.stdin && options.stream && wasRunning && proc && container.spec.openStdin) {
+    const stdinOnce = (): void => {
+      if (container.spec.stdinOnce && container.process === proc) proc.stdin.end()
+    }
+    let target: Writable = proc.stdin
+    if (container.spec.tty) {
+      target = detachFilter(proc.stdin, options.detachKeys, () => {
+        detach()
+        output.finish()
+      }, false)
+      target.once('finish', stdinOnce)
+    }
+    pumpStdin(socket, session.leftover, session.clientEnded, target, () => {
+      if (target === proc.stdin) stdinOnce()
+      else target.end()
+    })
+  } else {
+    discardInput(socket, session.clientEnded, () => {})
+  }
+  return closed
+}

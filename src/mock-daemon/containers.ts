@@ -1,0 +1,320 @@
+// Mock containers: identity, state that follows the main process, its output log and attached clients.
+import {randomBytes} from 'node:crypto'
+import {constants as osConstants} from 'node:os'
+import type {Readable} from 'node:stream'
+import type {ContainerInspectInfo} from 'dockerode'
+import {STDERR, STDOUT} from '../transport/stdcopy.js'
+import type {ContainerSpec} from './config.js'
+import type {Faults} from './faults.js'
+import {type OutputType, outputsDone} from './hijacked.js'
+import type {MockProcess, Runtime} from './runtime.js'
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z'
+/** What Docker puts in a container's Env when the image says nothing. */
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+export function newId(): string {
+  return randomBytes(32).toString('hex')
+}
+
+/** Keeps the newest output up to a byte budget, for attach `logs=1`. */
+export class OutputLog {
+  private entries: {type: OutputType; data: Buffer}[] = []
+  private size = 0
+
+  constructor(private readonly limit: number) {}
+
+  push(type: OutputType, data: Buffer): void {
+    if (data.length >= this.limit) {
+      this.entries = [{type, data: Buffer.from(data.subarray(data.length - this.limit))}]
+      this.size = this.limit
+      return
+    }
+    this.entries.push({type, data})
+    this.size += data.length
+    while (this.size > this.limit) {
+      const first = this.entries[0]
+      const excess = this.size - this.limit
+      if (first.data.length <= excess) {
+        this.entries.shift()
+        this.size -= first.data.length
+      } else {
+        first.data = first.data.subarray(excess)
+        this.size -= excess
+      }
+    }
+  }
+
+  replay(): readonly {type: OutputType; data: Buffer}[] {
+    return this.entries
+  }
+}
+
+/** An attached client as the container sees it. */
+export interface Subscriber {
+  wants(type: OutputType): boolean
+  /** False: the client is full; `onDrain` tells when it has room again. */
+  write(type: OutputType, data: Buffer): boolean
+  onDrain(callback: () => void): void
+  /** The main process has exited and all its output was written. */
+  finish(): void
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
+
+export interface ContainerOptions {
+  runtime: Runtime
+  faults: Faults
+  logLimit: number
+  /** Called for every process the container starts, so the daemon can kill them all at close. */
+  track: (process: MockProcess) => void
+}
+
+export class Container {
+  readonly id: string
+  readonly name: string
+  readonly created = new Date().toISOString()
+  readonly env: string[]
+  readonly faults: Faults
+  status: 'created' | 'running' | 'exited' = 'created'
+  exitCode = 0
+  pid = 0
+  startedAt = ZERO_TIME
+  finishedAt = ZERO_TIME
+  process: MockProcess | undefined
+  readonly execIds: string[] = []
+  private readonly log: OutputLog
+  private readonly subscribers = new Set<Subscriber>()
+  private readonly blocked = new Set<Subscriber>()
+  private exitWaiters: ((code: number) => void)[] = []
+  private readonly exitListeners = new Set<() => void>()
+
+  constructor(readonly spec: ContainerSpec, private readonly options: ContainerOptions) {
+    this.id = spec.id ?? newId()
+    this.name = spec.name
+    this.faults = options.faults
+    this.env = spec.env.some((e) => e.startsWith('PATH=')) ? spec.env : [DEFAULT_PATH, ...spec.env]
+    this.log = new OutputLog(options.logLimit)
+  }
+
+  get running(): boolean {
+    return this.status === 'running'
+  }
+
+  get runtime(): Runtime {
+    return this.options.runtime
+  }
+
+  start(): void {
+    if (this.running) return
+    const proc = this.options.runtime.spawn({cmd: this.spec.cmd, env: this.env, workdir: this.spec.workdir || undefined, tty: this.spec.tty})
+    this.options.track(proc)
+    this.process = proc
+    this.status = 'running'
+    this.pid = proc.pid ?? 0
+    this.startedAt = new Date().toISOString()
+    this.finishedAt = ZERO_TIME
+    if (!this.spec.openStdin && !this.spec.tty) proc.stdin.end()
+    proc.stdin.on('error', () => {})
+    this.collect(proc.stdout, STDOUT)
+    this.collect(proc.stderr, STDERR)
+    Promise.all([proc.exited, outputsDone(proc.stdout, proc.stderr)]).then(([code]) => this.onExit(proc, code))
+  }
+
+  private collect(stream: Readable, type: OutputType): void {
+    stream.on('data', (data: Buffer) => {
+      this.log.push(type, data)
+      for (const sub of this.subscribers) {
+        if (sub.wants(type) && !sub.write(type, data)) this.block(sub)
+      }
+    })
+    stream.on('error', () => {})
+  }
+
+  // Like dockerd, a full attach client slows the container down instead of losing its output.
+  private block(sub: Subscriber): void {
+    if (this.blocked.has(sub)) return
+    this.blocked.add(sub)
+    this.setPaused(true)
+    sub.onDrain(() => this.unblock(sub))
+  }
+
+  private unblock(sub: Subscriber): void {
+    if (this.blocked.delete(sub) && this.blocked.size === 0) this.setPaused(false)
+  }
+
+  private setPaused(paused: boolean): void {
+    const proc = this.process
+    if (!proc) return
+    for (const stream of [proc.stdout, proc.stderr]) {
+      if (paused) stream.pause()
+      else stream.resume()
+    }
+  }
+
+  private onExit(proc: MockProcess, code: number): void {
+    if (this.process !== proc) return
+    this.status = 'exited'
+    this.exitCode = code
+    this.finishedAt = new Date().toISOString()
+    const subs = [...this.subscribers]
+    this.subscribers.clear()
+    this.blocked.clear()
+    for (const sub of subs) sub.finish()
+    const waiters = this.exitWaiters
+    this.exitWaiters = []
+    for (const resolve of waiters) resolve(code)
+    for (const listener of this.exitListeners) listener()
+  }
+
+  /** Runs when the main process exits (execs of a stopped container die with it). */
+  onStopped(listener: () => void): () => void {
+    this.exitListeners.add(listener)
+    return () => this.exitListeners.delete(listener)
+  }
+
+  /** Sends the earlier output if asked, then follows the live output until the main process exits. */
+  attach(sub: Subscriber, replayLogs: boolean, stream: boolean): () => void {
+    if (replayLogs) {
+      for (const entry of this.log.replay()) {
+        if (sub.wants(entry.type)) sub.write(entry.type, entry.data)
+      }
+    }
+    if (!stream || !this.running) {
+      sub.finish()
+      return () => {}
+    }
+    this.subscribers.add(sub)
+    return () => {
+      this.subscribers.delete(sub)
+      this.unblock(sub)
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.process?.kill(signal)
+  }
+
+  /** TERM, then KILL after `seconds`; resolves once the main process has exited. */
+  async stop(seconds: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.running) return
+    const exited = this.wait('next-exit')
+    this.kill(signal)
+    if (seconds >= 0) {
+      const timer = setTimeout(() => this.kill('SIGKILL'), seconds * 1000)
+      await exited
+      clearTimeout(timer)
+    } else await exited
+  }
+
+  wait(condition: WaitCondition): Promise<number> {
+    if (condition !== 'next-exit' && !this.running) return Promise.resolve(this.exitCode)
+    return new Promise((resolve) => this.exitWaiters.push(resolve))
+  }
+
+  inspect(): ContainerInspectInfo {
+    const {spec} = this
+    const running = this.running
+    return {
+      Id: this.id,
+      Created: this.created,
+      Path: spec.cmd[0],
+      Args: spec.cmd.slice(1),
+      State: {
+        Status: this.status,
+        Running: running,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: running ? this.pid : 0,
+        ExitCode: running ? 0 : this.exitCode,
+        Error: '',
+        StartedAt: this.startedAt,
+        FinishedAt: this.finishedAt,
+      },
+      Image: `sha256:${'0'.repeat(64)}`,
+      ResolvConfPath: '',
+      HostnamePath: '',
+      HostsPath: '',
+      LogPath: '',
+      Name: `/${this.name}`,
+      RestartCount: 0,
+      Driver: 'mock',
+      Platform: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      AppArmorProfile: '',
+      ExecIDs: this.execIds.length > 0 ? [...this.execIds] : undefined,
+      HostConfig: {NetworkMode: 'none'},
+      GraphDriver: {Name: 'mock', Data: {DeviceId: '', DeviceName: '', DeviceSize: ''}},
+      Mounts: [],
+      Config: {
+        Hostname: this.id.slice(0, 12),
+        Domainname: '',
+        User: '',
+        AttachStdin: false,
+        AttachStdout: false,
+        AttachStderr: false,
+        ExposedPorts: {},
+        Tty: spec.tty,
+        OpenStdin: spec.openStdin,
+        StdinOnce: spec.stdinOnce,
+        Env: [...this.env],
+        Cmd: [...spec.cmd],
+        Image: spec.image,
+        Volumes: {},
+        WorkingDir: spec.workdir,
+        Labels: {...spec.labels},
+      },
+      NetworkSettings: {SandboxID: '', Ports: {}, SandboxKey: '', Networks: {}},
+    }
+  }
+}
+
+/** Lookup by full id, unique id prefix, or name with or without the leading slash, like Docker. */
+export class ContainerStore {
+  private readonly list: Container[] = []
+
+  add(container: Container): void {
+    if (this.list.some((c) => c.id === container.id || c.name === container.name)) {
+      throw new Error(`container ${container.name} (${container.id}) already exists`)
+    }
+    this.list.push(container)
+  }
+
+  all(): readonly Container[] {
+    return this.list
+  }
+
+  /** undefined when not found; throws AmbiguousError for a prefix that matches several ids. */
+  find(ref: string): Container | undefined {
+    if (ref === '') return undefined
+    const byId = this.list.find((c) => c.id === ref)
+    if (byId) return byId
+    const name = ref.startsWith('/') ? ref.slice(1) : ref
+    const byName = this.list.find((c) => c.name === name)
+    if (byName) return byName
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined
+    const matches = this.list.filter((c) => c.id.startsWith(ref))
+    if (matches.length > 1) throw new AmbiguousError(ref)
+    return matches[0]
+  }
+}
+
+export class AmbiguousError extends Error {
+  constructor(readonly ref: string) {
+    super(`multiple IDs found with provided prefix: ${ref}`)
+  }
+}
+
+/** `KILL`, `SIGKILL` or `9` to a Node signal name; undefined when unknown. */
+export function parseSignal(raw: string): NodeJS.Signals | undefined {
+  const value = raw.trim().toUpperCase()
+  if (/^\d+$/.test(value)) {
+    const n = Number(value)
+    return (Object.keys(osConstants.signals) as NodeJS.Signals[]).find((name) => osConstants.signals[name] === n)
+  }
+  const name = (value.startsWith('SIG') ? value : `SIG${value}`) as NodeJS.Signals
+  return name in osConstants.signals ? name : undefined
+}

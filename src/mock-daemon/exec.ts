@@ -1,0 +1,172 @@
+// Exec instances: their records (for inspect) and running one over a hijacked connection.
+import type {Socket} from 'node:net'
+import type {Readable, Writable} from 'node:stream'
+import type {ExecInspectInfo} from 'dockerode'
+import {STDERR, STDOUT} from '../transport/stdcopy.js'
+import type {Container} from './containers.js'
+import {newId} from './containers.js'
+import {discardInput, type OutputStream, type OutputType, outputsDone, pumpStdin} from './hijacked.js'
+import type {MockProcess} from './runtime.js'
+import {detachFilter} from './stdin.js'
+
+export interface ExecConfig {
+  cmd: string[]
+  tty: boolean
+  attachStdin: boolean
+  attachStdout: boolean
+  attachStderr: boolean
+  env: string[]
+  workdir: string
+  user: string
+  privileged: boolean
+  detachKeys: string
+  consoleSize?: [number, number]
+}
+
+export class ExecRecord {
+  readonly id = newId()
+  running = false
+  started = false
+  exitCode: number | null = null
+  pid = 0
+  process: MockProcess | undefined
+  /** Settles once the exit code is recorded (after the output was read to the end). */
+  finished: Promise<void> = Promise.resolve()
+  private exitedAt = 0
+  private startWaiters: (() => void)[] = []
+
+  constructor(readonly container: Container, readonly config: ExecConfig, private readonly track: (p: MockProcess) => void) {}
+
+  /** Starts the process; output must be consumed by the caller. */
+  start(): MockProcess {
+    const {config, container} = this
+    const proc = container.runtime.spawn({
+      cmd: config.cmd,
+      env: [...container.env, ...config.env],
+      workdir: config.workdir || container.spec.workdir || undefined,
+      user: config.user || undefined,
+      tty: config.tty,
+      consoleSize: config.consoleSize,
+    })
+    this.track(proc)
+    this.process = proc
+    this.started = true
+    this.running = true
+    this.pid = proc.pid ?? 0
+    proc.stdin.on('error', () => {})
+    // Like dockerd, the execs of a container that stops die with it.
+    const forget = container.onStopped(() => proc.kill('SIGKILL'))
+    this.finished = Promise.all([proc.exited, outputsDone(proc.stdout, proc.stderr)]).then(([code]) => {
+      forget()
+      this.exitCode = code
+      this.running = false
+      this.exitedAt = Date.now()
+    })
+    for (const resolve of this.startWaiters) resolve()
+    this.startWaiters = []
+    return proc
+  }
+
+  /** Resolves when started (resize may come before start; dockerd waits too), false after `ms`. */
+  waitStarted(ms: number): Promise<boolean> {
+    if (this.started) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms)
+      this.startWaiters.push(() => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+  }
+
+  inspect(now = Date.now()): ExecInspectInfo {
+    const delay = this.container.faults.exitCodeDelayMs ?? 0
+    // Fault exitCodeDelayMs: the exit is not visible yet.
+    const hidden = !this.running && this.exitCode !== null && now - this.exitedAt < delay
+    const {config} = this
+    return {
+      ID: this.id,
+      Running: this.running || hidden,
+      ExitCode: hidden ? null : this.exitCode,
+      ProcessConfig: {
+        tty: config.tty,
+        entrypoint: config.cmd[0],
+        arguments: config.cmd.slice(1),
+        privileged: config.privileged,
+        user: config.user,
+      },
+      OpenStdin: config.attachStdin,
+      OpenStderr: config.attachStderr,
+      OpenStdout: config.attachStdout,
+      CanRemove: false,
+      ContainerID: this.container.id,
+      DetachKeys: config.detachKeys,
+      Pid: this.pid,
+    }
+  }
+}
+
+/** Drains a process stream into `sink` with backpressure (or drops it when no sink). */
+export function pipeOutput(stream: Readable, type: OutputType, output: OutputStream | undefined): void {
+  stream.on('error', () => {})
+  if (!output) {
+    stream.resume()
+    return
+  }
+  stream.on('data', (data: Buffer) => {
+    if (!output.write(type, data)) {
+      stream.pause()
+      output.wire.once('drain', () => stream.resume())
+    }
+  })
+}
+
+export interface ExecSession {
+  socket: Socket
+  leftover: Buffer
+  clientEnded: boolean
+  output: OutputStream
+}
+
+/**
+ * Runs an exec over a hijacked connection: output until the process exits and its streams end (then FIN),
+ * stdin until the client half-closes (then the process's stdin ends), and a vanished client kills it.
+ */
+export function runExec(record: ExecRecord, session: ExecSession): Promise<void> {
+  const {socket, output} = session
+  const {config} = record
+  const proc = record.start()
+  pipeOutput(proc.stdout, STDOUT, config.attachStdout ? output : undefined)
+  pipeOutput(proc.stderr, STDERR, config.attachStderr ? output : undefined)
+  let detached = false
+  if (config.attachStdin) {
+    const target: Writable = config.tty
+      ? detachFilter(proc.stdin, config.detachKeys, () => {
+        detached = true
+        output.finish()
+      })
+      : proc.stdin
+    pumpStdin(socket, session.leftover, session.clientEnded, target, () => target.end())
+  } else {
+    // A TTY without stdin is a terminal nobody types on, not an EOF (`script` would pass EOF on as ^D).
+    if (!config.tty) proc.stdin.end()
+    discardInput(socket, session.clientEnded, () => {})
+  }
+  let done = false
+  socket.once('close', () => {
+    if (!done && !detached) proc.kill('SIGKILL')
+  })
+  return record.finished.then(() => {
+    done = true
+    // The exit code is recorded before the client sees the end of the stream (the Docker CLI inspects once).
+    output.finish()
+  })
+}
+
+/** `exec -d`: run in the background, output dropped. */
+export function runDetached(record: ExecRecord): void {
+  const proc = record.start()
+  proc.stdin.end()
+  pipeOutput(proc.stdout, STDOUT, undefined)
+  pipeOutput(proc.stderr, STDERR, undefined)
+}

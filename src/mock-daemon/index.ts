@@ -1,0 +1,215 @@
+// The mock Docker daemon's public API: start it in-process from a test, or via `hijack mock-daemon`.
+import type {EventEmitter} from 'node:events'
+import {chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync} from 'node:fs'
+import {connect, createServer, isIP, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {type ContainerSpec, loadConfigFile, type MockConfig, validateConfig} from './config.js'
+import {type Faults, parseFaultFlags, parseFaults} from './faults.js'
+import {BuiltinRuntime} from './runtime-builtin.js'
+import {ProcessRuntime} from './runtime-process.js'
+import type {Runtime} from './runtime.js'
+import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
+
+export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig} from './config.js'
+export {ConfigError} from './config.js'
+export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
+export type {RequestRecord} from './server.js'
+export type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
+export {ProcessRuntime} from './runtime-process.js'
+export {BuiltinRuntime} from './runtime-builtin.js'
+
+export interface MockDaemonOptions {
+  /** Unix socket path. Without `socket` and `listen`, a socket in a fresh temp dir (removed on close). */
+  socket?: string
+  /** `tcp://HOST:PORT`; loopback only unless `unsafeListen`. Port 0 picks a free port. */
+  listen?: string
+  unsafeListen?: boolean
+  /** The config object, or a path to a JSON file. */
+  config?: MockConfig | string
+  /** Daemon-wide faults: an object like a container's `faults`, or `NAME=VALUE` strings. A container's own win. */
+  faults?: Faults | Record<string, unknown> | string[]
+  /** true: one line per request to stderr; a function receives the lines instead. */
+  log?: boolean | ((line: string) => void)
+  /** Replace the runtimes behind `"runtime": "process"` and `"builtin"`. */
+  runtimes?: {process?: Runtime; builtin?: Runtime}
+  limits?: Partial<Limits>
+}
+
+export interface MockDaemon {
+  /** `unix:///path` or `tcp://127.0.0.1:PORT`: what to pass as DOCKER_HOST / -H. */
+  url: string
+  socketPath?: string
+  port?: number
+  /** 'request' {method, path, status, durationMs}, 'attach' {container, id}, 'exec-start' {id, container, detach}. */
+  events: EventEmitter
+  /** Inspect-shaped state of a container by name or id (undefined when unknown). */
+  container(ref: string): {id: string; name: string; running: boolean; exitCode: number; pid: number} | undefined
+  /** Stops listening, ends every session, kills every process it started and removes the socket. */
+  close(): Promise<void>
+}
+
+export class ListenError extends Error {}
+
+const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost'])
+
+function isLoopback(host: string): boolean {
+  if (LOOPBACK_NAMES.has(host.toLowerCase())) return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1'
+  return false
+}
+
+/** Parses `tcp://host:port` (port 0 allowed) and applies the loopback rule. */
+export function parseListen(raw: string, unsafe = false): {host: string; port: number} {
+  const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/[\]]+)):(\d{1,5})\/?$/i.exec(raw.trim())
+  if (!m) throw new ListenError(`invalid listen address "${raw}": expected tcp://127.0.0.1:PORT`)
+  const host = m[1] ?? m[2]
+  const port = Number(m[3])
+  if (port > 65535) throw new ListenError(`invalid listen address "${raw}": bad port`)
+  if (!unsafe && !isLoopback(host)) {
+    throw new ListenError(`refusing to listen on ${host}: the mock daemon runs commands for anyone who connects; use a loopback address (127.0.0.1, ::1) or pass --unsafe-listen`)
+  }
+  return {host: host.toLowerCase() === 'localhost' ? '127.0.0.1' : host, port}
+}
+
+function isSocketAlive(path: string): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolvePromise(true)
+    })
+    probe.once('error', () => resolvePromise(false))
+  })
+}
+
+/** Refuses a live socket or a non-socket file at `path`; removes a stale socket. */
+async function prepareSocketPath(path: string): Promise<void> {
+  let stat
+  try {
+    stat = lstatSync(path)
+  } catch {
+    return
+  }
+  if (!stat.isSocket()) throw new ListenError(`refusing to use ${path}: it exists and is not a socket`)
+  if (await isSocketAlive(path)) throw new ListenError(`refusing to use ${path}: another daemon is listening on it`)
+  unlinkSync(path)
+}
+
+function listenUnix(server: Server, path: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject)
+    // The socket file is born 0600 (umask), not chmod-ed after a window where others could connect.
+    let previous: number | undefined
+    try {
+      previous = process.umask(0o177)
+    } catch {
+      // workers cannot change the umask; the chmod below still applies
+    }
+    try {
+      server.listen(path, () => {
+        server.off('error', reject)
+        try {
+          chmodSync(path, 0o600)
+        } catch (error) {
+          reject(error)
+          return
+        }
+        resolvePromise()
+      })
+    } finally {
+      if (previous !== undefined) process.umask(previous)
+    }
+  })
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolvePromise(typeof address === 'object' && address ? address.port : port)
+    })
+  })
+}
+
+function daemonFaults(raw: MockDaemonOptions['faults']): Faults {
+  if (raw === undefined) return {}
+  return Array.isArray(raw) ? parseFaultFlags(raw) : parseFaults(raw, 'daemon faults')
+}
+
+async function containerSpecs(config: MockDaemonOptions['config']): Promise<ContainerSpec[]> {
+  if (config === undefined) return []
+  return typeof config === 'string' ? loadConfigFile(config) : validateConfig(config)
+}
+
+/** Starts a mock daemon; every configured container's main process is running when this resolves. */
+export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
+  if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
+  const specs = await containerSpecs(options.config)
+  const faults = daemonFaults(options.faults)
+  const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
+  const mock = new MockServer({
+    containers: specs,
+    faults,
+    runtimes: {process: options.runtimes?.process ?? new ProcessRuntime(), builtin: options.runtimes?.builtin ?? new BuiltinRuntime()},
+    limits: {...DEFAULT_LIMITS, ...options.limits},
+    log,
+  })
+  const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))
+  server.on('error', () => {}) // after listen, accept errors (EMFILE) must not kill a test run
+
+  let url: string
+  let socketPath: string | undefined
+  let port: number | undefined
+  let tempDir: string | undefined
+  if (options.listen !== undefined) {
+    const {host, port: wanted} = parseListen(options.listen, options.unsafeListen)
+    port = await listenTcp(server, host, wanted)
+    url = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`
+  } else {
+    if (options.socket === undefined) {
+      tempDir = mkdtempSync(join(tmpdir(), 'hijack-mock-'))
+      socketPath = join(tempDir, 'docker.sock')
+    } else {
+      socketPath = resolve(options.socket)
+      await prepareSocketPath(socketPath)
+    }
+    await listenUnix(server, socketPath)
+    url = `unix://${socketPath}`
+  }
+  mock.startContainers()
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()))
+      await mock.shutdown()
+      await stopped
+      if (socketPath) {
+        try {
+          if (lstatSync(socketPath).isSocket()) unlinkSync(socketPath)
+        } catch {
+          // already removed by the server
+        }
+      }
+      if (tempDir) rmSync(tempDir, {recursive: true, force: true})
+    })()
+    return closing
+  }
+
+  return {
+    url,
+    socketPath,
+    port,
+    events: mock.events,
+    container(ref) {
+      const c = mock.containers.find(ref)
+      return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}
+    },
+    close,
+  }
+}
+

@@ -1,0 +1,212 @@
+// Runs mock containers' commands as real local processes. A TTY is a real pty made by util-linux
+// `script` (no native modules); without `script` on PATH it falls back to pipes with merged output.
+import {type ChildProcess, spawn} from 'node:child_process'
+import {accessSync, constants as fsConstants, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {constants as osConstants} from 'node:os'
+import {delimiter, isAbsolute, join, resolve} from 'node:path'
+import {PassThrough, type Readable, type Writable} from 'node:stream'
+import type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
+
+type Resolved = {path: string} | {code: 126 | 127; detail: string}
+
+function isExecutableFile(path: string): 'ok' | 'missing' | 'denied' {
+  let isFile: boolean
+  try {
+    isFile = statSync(path).isFile()
+  } catch {
+    return 'missing'
+  }
+  if (!isFile) return 'denied'
+  try {
+    accessSync(path, fsConstants.X_OK)
+    return 'ok'
+  } catch {
+    return 'denied'
+  }
+}
+
+/** PATH lookup the way runc reports it (Engine >= 28 exit codes: 127 not found, 126 not executable). */
+export function resolveCommand(file: string, pathEnv: string, cwd: string): Resolved {
+  if (file.includes('/')) {
+    const full = isAbsolute(file) ? file : resolve(cwd, file)
+    const state = isExecutableFile(full)
+    if (state === 'ok') return {path: full}
+    if (state === 'missing') return {code: 127, detail: `exec: "${file}": stat ${file}: no such file or directory`}
+    return {code: 126, detail: `exec: "${file}": permission denied`}
+  }
+  let denied = false
+  for (const dir of pathEnv.split(delimiter)) {
+    const candidate = join(resolve(cwd, dir || '.'), file)
+    const state = isExecutableFile(candidate)
+    if (state === 'ok') return {path: candidate}
+    if (state === 'denied') denied = true
+  }
+  if (denied) return {code: 126, detail: `exec: "${file}": permission denied`}
+  return {code: 127, detail: `exec: "${file}": executable file not found in $PATH`}
+}
+
+function envObject(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const entry of entries) {
+    const eq = entry.indexOf('=')
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1)
+  }
+  return env
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`
+}
+
+function signalExitCode(signal: NodeJS.Signals | null): number {
+  const n = signal ? osConstants.signals[signal] : undefined
+  return n === undefined ? 1 : 128 + n
+}
+
+let scriptPath: string | null | undefined
+function findScript(): string | null {
+  if (scriptPath === undefined) {
+    const found = resolveCommand('script', process.env.PATH ?? '/usr/bin:/bin', '/')
+    scriptPath = 'path' in found ? found.path : null
+  }
+  return scriptPath
+}
+
+/** First child of a process (the command running inside `script`'s pty), if the kernel says. */
+function firstChild(pid: number): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0], 10)
+    return Number.isInteger(n) ? n : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A spawned command; stdout/stderr are our own streams so a start failure can still print its message. */
+class LocalProcess implements MockProcess {
+  readonly stdin = new PassThrough()
+  readonly stdout = new PassThrough()
+  readonly stderr = new PassThrough()
+  readonly exited: Promise<number>
+  pid: number | undefined
+  private child: ChildProcess | undefined
+  private exitCode: number | undefined
+
+  constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean) {
+    this.stdin.on('error', () => {})
+    const streamsDone = Promise.all([ended(this.stdout), ended(this.stderr)])
+    let setCode!: (code: number) => void
+    const code = new Promise<number>((resolve) => {
+      setCode = resolve
+    })
+    this.exited = Promise.all([code, streamsDone]).then(([c]) => c)
+    this.start(setCode)
+  }
+
+  private start(setCode: (code: number) => void): void {
+    const {spec} = this
+    const env = envObject(spec.env)
+    const cwd = spec.workdir || process.cwd()
+    const fail = (code: number, detail: string): void => {
+      this.stdin.resume() // nothing will read it
+      this.stdout.end(`OCI runtime exec failed: exec failed: unable to start container process: ${detail}: unknown\r\n`)
+      this.stderr.end()
+      this.exitCode = code
+      setCode(code)
+    }
+    try {
+      if (!statSync(cwd).isDirectory()) throw new Error('not a directory')
+    } catch {
+      fail(126, `chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`)
+      return
+    }
+    const resolved = resolveCommand(spec.cmd[0], env.PATH ?? '', cwd)
+    if ('code' in resolved) {
+      fail(resolved.code, resolved.detail)
+      return
+    }
+    let child: ChildProcess
+    const script = spec.tty && this.useScript ? findScript() : null
+    if (script) {
+      // script runs `$SHELL -c LINE` on a new pty; stty sets the console size before the command starts.
+      const [rows, cols] = spec.consoleSize ?? [24, 80]
+      const restoreShell = env.SHELL === undefined ? 'unset SHELL; ' : `SHELL=${shellQuote(env.SHELL)}; `
+      const line = `stty rows ${rows} cols ${cols} 2>/dev/null; ${restoreShell}exec ${[resolved.path, ...spec.cmd.slice(1)].map(shellQuote).join(' ')}`
+      child = spawn(script, ['-qfec', line, '/dev/null'], {cwd, env: {...env, SHELL: '/bin/sh'}, stdio: 'pipe'})
+    } else {
+      child = spawn(resolved.path, spec.cmd.slice(1), {cwd, env, argv0: spec.cmd[0], stdio: 'pipe'})
+    }
+    this.child = child
+    this.pid = child.pid
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Only when the kernel refused after our checks (a race or an odd file): report it like runc.
+      if (child.pid === undefined) fail(error.code === 'ENOENT' ? 127 : 126, `exec: "${spec.cmd[0]}": ${error.message}`)
+    })
+    if (child.pid === undefined) return
+    child.stdout!.pipe(this.stdout)
+    // A TTY merges stderr into the one output stream, as a Docker TTY does.
+    child.stderr!.pipe(spec.tty ? this.stdout : this.stderr, {end: !spec.tty})
+    if (spec.tty) this.stderr.end()
+    const childStdin = child.stdin!
+    this.stdin.pipe(childStdin)
+    const dropStdin = (): void => {
+      this.stdin.unpipe(childStdin)
+      this.stdin.resume() // keep accepting so writers never wait on a process that stopped reading
+    }
+    childStdin.on('error', dropStdin)
+    childStdin.on('close', dropStdin)
+    child.on('close', (code, signal) => {
+      this.exitCode = code ?? signalExitCode(signal)
+      setCode(this.exitCode)
+    })
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    const child = this.child
+    if (!child || child.pid === undefined || this.exitCode !== undefined) return
+    // Inside `script` the command is script's child: signal it, not script (which would say goodbye).
+    const target = this.spec.tty && this.useScript && findScript() ? firstChild(child.pid) ?? child.pid : child.pid
+    try {
+      process.kill(target, signal)
+    } catch {
+      // already gone
+    }
+  }
+
+  resize(rows: number, cols: number): void {
+    const child = this.child
+    if (!this.spec.tty || !child?.pid || this.exitCode !== undefined || rows <= 0 || cols <= 0) return
+    const inner = firstChild(child.pid)
+    if (inner === undefined) return
+    let tty: string
+    try {
+      tty = readlinkSync(`/proc/${inner}/fd/0`)
+    } catch {
+      return
+    }
+    if (!tty.startsWith('/dev/pts/')) return
+    // TIOCSWINSZ through stty; the kernel sends SIGWINCH to the foreground process group.
+    const stty = spawn('stty', ['-F', tty, 'rows', String(rows), 'cols', String(cols)], {stdio: 'ignore'})
+    stty.on('error', () => {})
+  }
+}
+
+function ended(stream: Readable | Writable): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('end', resolve)
+    stream.once('close', resolve)
+  })
+}
+
+export interface ProcessRuntimeOptions {
+  /** Use `script` for a real pty when tty is asked for (default true when `script` is on PATH). */
+  pty?: boolean
+}
+
+export class ProcessRuntime implements Runtime {
+  constructor(private readonly options: ProcessRuntimeOptions = {}) {}
+
+  spawn(spec: SpawnSpec): MockProcess {
+    return new LocalProcess(spec, this.options.pty !== false)
+  }
+}

@@ -1,0 +1,314 @@
+// Connections, request/response plumbing, limits and logging. The endpoints live in routes.ts.
+import {EventEmitter} from 'node:events'
+import type {Socket} from 'node:net'
+import type {ContainerSpec} from './config.js'
+import {Container, ContainerStore} from './containers.js'
+import type {ExecRecord} from './exec.js'
+import {type Faults, mergeFaults} from './faults.js'
+import {OutputStream} from './hijacked.js'
+import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
+import {route} from './routes.js'
+import type {MockProcess, Runtime} from './runtime.js'
+import {API_VERSION, compareVersions, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
+
+
+export interface Limits {
+  /** Largest request head in bytes (431 beyond). */
+  maxHeaderSize: number
+  /** Largest JSON body in bytes (413 beyond). */
+  maxBodySize: number
+  /** Bytes of main-process output kept per container for attach logs=1. */
+  logSize: number
+}
+
+export const DEFAULT_LIMITS: Limits = {maxHeaderSize: 16 * 1024, maxBodySize: 1024 * 1024, logSize: 1024 * 1024}
+
+export interface RequestRecord {
+  method: string
+  path: string
+  status: number
+  durationMs: number
+}
+
+export interface ServerOptions {
+  containers: ContainerSpec[]
+  faults: Faults
+  runtimes: {process: Runtime; builtin?: Runtime}
+  limits: Limits
+  log?: (line: string) => void
+}
+
+/** The daemon's state and its connection handling (no listening: index.ts does that). */
+export class MockServer {
+  readonly containers = new ContainerStore()
+  readonly execs = new Map<string, ExecRecord>()
+  /** 'request' (RequestRecord), 'attach' ({container}), 'exec-start' ({id, container}). */
+  readonly events = new EventEmitter()
+  readonly processes = new Set<MockProcess>()
+  private readonly sockets = new Set<Socket>()
+  private closing = false
+
+  constructor(readonly options: ServerOptions) {
+    for (const spec of options.containers) {
+      const runtime = spec.runtime === 'builtin' ? options.runtimes.builtin : options.runtimes.process
+      if (!runtime) throw new Error(`container "${spec.name}": runtime "builtin" is not available`)
+      this.containers.add(new Container(spec, {
+        runtime,
+        faults: mergeFaults(options.faults, spec.faults),
+        logLimit: options.limits.logSize,
+        track: (p) => this.track(p),
+      }))
+    }
+  }
+
+  track(proc: MockProcess): void {
+    this.processes.add(proc)
+    proc.exited.then(() => this.processes.delete(proc), () => this.processes.delete(proc))
+  }
+
+  startContainers(): void {
+    for (const c of this.containers.all()) c.start()
+  }
+
+  /** Serves one connection: requests in order until it closes or is hijacked. Never throws. */
+  handleConnection(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy()
+      return
+    }
+    this.sockets.add(socket)
+    socket.on('error', () => {}) // a client's reset is its business, never the daemon's crash
+    socket.once('close', () => this.sockets.delete(socket))
+    this.serve(socket).catch(() => socket.destroy())
+  }
+
+  private async serve(socket: Socket): Promise<void> {
+    const reader = new SocketReader(socket)
+    for (;;) {
+      let head: RequestHead
+      try {
+        const raw = await reader.readHead(this.options.limits.maxHeaderSize)
+        if (!raw) {
+          socket.end()
+          return
+        }
+        head = parseHead(raw)
+      } catch (error) {
+        // The connection cannot be trusted past a bad head: answer and close.
+        const api = error instanceof ApiError ? error : new ApiError(400, 'malformed request')
+        this.logRequest('-', '-', api.status, 0)
+        writeError(socket, api.status, api.message, false)
+        return
+      }
+      const exchange = new Exchange(this, socket, reader, head)
+      await exchange.run()
+      if (exchange.hijacked || !exchange.reusable || socket.destroyed) return
+    }
+  }
+
+  logRequest(method: string, path: string, status: number, durationMs: number): void {
+    const record: RequestRecord = {method, path, status, durationMs}
+    this.events.emit('request', record)
+    this.options.log?.(`${method} ${path} ${status} ${durationMs.toFixed(1)}ms`)
+  }
+
+  /** Stops every session and process; resolves when the processes have exited (or after 5 s). */
+  async shutdown(): Promise<void> {
+    this.closing = true
+    for (const socket of this.sockets) socket.destroy()
+    const exits = [...this.processes].map((p) => p.exited.catch(() => 0))
+    for (const p of this.processes) p.kill('SIGKILL')
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(exits),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 5000)
+      }),
+    ])
+    clearTimeout(timer)
+  }
+}
+
+function jsonBody(value: unknown): Buffer {
+  return Buffer.from(`${JSON.stringify(value)}\n`)
+}
+
+const COMMON_HEADERS = {
+  'Api-Version': API_VERSION,
+  'Docker-Experimental': 'false',
+  Ostype: 'linux',
+  Server: `Docker/${ENGINE_VERSION} (linux)`,
+}
+
+function writeError(socket: Socket, status: number, message: string, keepAlive: boolean): void {
+  if (socket.destroyed) return
+  const body = jsonBody({message})
+  socket.write(responseHead(status, {
+    ...COMMON_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': body.length,
+    ...(keepAlive ? {} : {Connection: 'close'}),
+  }))
+  if (keepAlive) socket.write(body)
+  else socket.end(body)
+}
+
+export interface HijackStart {
+  upgrade: boolean
+  contentType: string
+  multiplexed: boolean
+  faults: Faults
+}
+
+/** One request and its response. */
+export class Exchange {
+  readonly started = process.hrtime.bigint()
+  readonly version: string
+  /** The path without the /v1.NN prefix. */
+  readonly path: string
+  status = 0
+  hijacked = false
+  reusable: boolean
+  private bodyRead = false
+  private responded = false
+
+  constructor(readonly server: MockServer, readonly socket: Socket, readonly reader: SocketReader, readonly req: RequestHead) {
+    this.reusable = req.keepAlive
+    const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(req.path)
+    this.version = m ? m[1] : API_VERSION
+    this.path = m ? m[2] : req.path
+  }
+
+  get query(): URLSearchParams {
+    return this.req.query
+  }
+
+  versionAtLeast(version: string): boolean {
+    return compareVersions(this.version, version) >= 0
+  }
+
+  async run(): Promise<void> {
+    try {
+      if (compareVersions(this.version, API_VERSION) > 0) {
+        throw new ApiError(400, `client version ${this.version} is too new. Maximum supported API version is ${API_VERSION}`)
+      }
+      if (compareVersions(this.version, MIN_API_VERSION) < 0) {
+        throw new ApiError(400, `client version ${this.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`)
+      }
+      await route(this)
+    } catch (error) {
+      this.fail(error)
+    }
+    if (!this.hijacked) {
+      this.log()
+      if (this.reusable && !this.bodyRead && !this.socket.destroyed) {
+        try {
+          await this.reader.readBody(this.req, this.server.options.limits.maxBodySize)
+        } catch {
+          this.reusable = false
+          this.socket.destroy()
+        }
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.responded) {
+      this.socket.destroy()
+      return
+    }
+    let status = 500
+    let message = String((error as Error)?.message ?? error)
+    if (error instanceof ApiError) status = error.status
+    if (status === 413) this.reusable = false
+    this.sendJson(status, {message})
+  }
+
+  private log(): void {
+    const ms = Number(process.hrtime.bigint() - this.started) / 1e6
+    this.server.logRequest(this.req.method, this.req.target, this.status, ms)
+  }
+
+  /** The request body parsed as JSON; undefined when empty. Bad JSON is a 400. */
+  async json<T>(): Promise<T | undefined> {
+    const limit = this.server.options.limits.maxBodySize
+    if ((this.req.contentLength ?? 0) > limit) {
+      this.reusable = false
+      throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
+    }
+    this.bodyRead = true
+    // curl waits (1 s) for this before sending a body over 1 KiB.
+    if (this.req.headers.expect?.toLowerCase() === '100-continue') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
+    let raw: Buffer
+    try {
+      raw = await this.reader.readBody(this.req, limit)
+    } catch (error) {
+      this.reusable = false
+      throw error
+    }
+    if (raw.length === 0) return undefined
+    try {
+      return JSON.parse(raw.toString('utf8')) as T
+    } catch (error) {
+      throw new ApiError(400, `invalid JSON: ${(error as Error).message}`)
+    }
+  }
+
+  private head(status: number, headers: Record<string, string | number>): Buffer {
+    this.status = status
+    this.responded = true
+    return responseHead(status, {...COMMON_HEADERS, ...headers, ...(this.reusable ? {} : {Connection: 'close'})})
+  }
+
+  send(status: number, body?: Buffer, contentType = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+    const headers: Record<string, string | number> = {...extra}
+    if (body) {
+      headers['Content-Type'] = contentType
+      headers['Content-Length'] = body.length
+    } else if (status !== 204 && status !== 304) headers['Content-Length'] = 0
+    const head = this.head(status, headers)
+    const payload = body && this.req.method !== 'HEAD' && status !== 204 && status !== 304 ? Buffer.concat([head, body]) : head
+    if (this.reusable) this.socket.write(payload)
+    else this.socket.end(payload)
+  }
+
+  sendJson(status: number, value: unknown): void {
+    this.send(status, jsonBody(value), 'application/json')
+  }
+
+  /** Headers now, body later (POST /wait): chunked so the connection can be reused after. */
+  startChunked(status: number, contentType: string): {end: (body: Buffer) => void} {
+    this.socket.write(this.head(status, {'Content-Type': contentType, 'Transfer-Encoding': 'chunked'}))
+    return {
+      end: (body: Buffer) => {
+        if (this.socket.destroyed) return
+        this.socket.write(`${body.length.toString(16)}\r\n`)
+        this.socket.write(body)
+        this.socket.write('\r\n0\r\n\r\n')
+        if (!this.reusable) this.socket.end()
+      },
+    }
+  }
+
+  /**
+   * Takes the connection over: writes the 101 (or 200 without Upgrade) head through the output stream,
+   * and returns the bytes already read past the request, which are the first bytes of stdin.
+   */
+  hijack(start: HijackStart): {output: OutputStream; leftover: Buffer; clientEnded: boolean} {
+    this.hijacked = true
+    this.responded = true
+    const upgrade = start.upgrade && !start.faults.noUpgrade
+    // dockerd says raw-stream on a non-upgraded hijack whatever the framing is.
+    const headers: Record<string, string> = upgrade
+      ? {'Content-Type': start.contentType, Connection: 'Upgrade', Upgrade: 'tcp'}
+      : {'Content-Type': 'application/vnd.docker.raw-stream'}
+    this.status = upgrade ? 101 : 200
+    const head = responseHead(this.status, {...COMMON_HEADERS, ...headers})
+    const {leftover, ended} = this.reader.detach()
+    const socket = this.socket
+    socket.setNoDelay(true)
+    socket.setTimeout(0)
+    this.log() // at the head, like every other request, so the log reads in order
+    return {output: new OutputStream(socket, head, start.multiplexed, start.faults), leftover, clientEnded: ended}
+  }
+}

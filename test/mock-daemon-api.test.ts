@@ -1,0 +1,312 @@
+// The mock daemon's Engine API, in-process, over a unix socket in a short temp dir.
+import {once} from 'node:events'
+import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {connect} from 'node:net'
+import {join} from 'node:path'
+import t from 'tap'
+import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
+import {call, createExec, demux, postHead, rawHijack} from './helpers/mock-daemon-client.js'
+
+const dir = mkdtempSync('/tmp/hjm-')
+const sock = join(dir, 'd.sock')
+const gate = join(dir, 'go')
+let daemon: MockDaemon
+
+t.before(async () => {
+  daemon = await startMockDaemon({
+    socket: sock,
+    config: {
+      containers: [
+        {name: 'box', cmd: ['sleep', '1000'], env: ['FOO=bar'], labels: {role: 'test'}},
+        {name: 'done', cmd: ['true']},
+        {name: 'victim', cmd: ['sleep', '1000']},
+        {name: 'once', cmd: ['cat'], openStdin: true, stdinOnce: true},
+        {name: 'keep', cmd: ['cat'], openStdin: true},
+        {name: 'bi', runtime: 'builtin', cmd: ['sleep', '1000']},
+        // Prints only once the test has attached its clients (the gate file appears).
+        {name: 'talker', cmd: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.02; done; echo hello; echo oops >&2; exit 4`]},
+      ],
+    },
+  })
+})
+
+t.teardown(async () => {
+  await daemon?.close()
+  rmSync(dir, {recursive: true, force: true})
+})
+
+t.test('socket is mode 0600 and the url names it', async (t) => {
+  t.equal(statSync(sock).mode & 0o777, 0o600)
+  t.equal(daemon.url, `unix://${sock}`)
+})
+
+t.test('ping: GET and HEAD', async (t) => {
+  const get = await call(sock, 'GET', '/_ping')
+  t.equal(get.status, 200)
+  t.equal(get.body, 'OK')
+  t.equal(get.headers['api-version'], '1.47')
+  t.equal(get.headers['docker-experimental'], 'false')
+  t.equal(get.headers.ostype, 'linux')
+  const head = await call(sock, 'HEAD', '/_ping')
+  t.equal(head.status, 200)
+  t.equal(head.body, '')
+  t.equal(head.headers['api-version'], '1.47')
+  const versioned = await call(sock, 'GET', '/v1.41/_ping')
+  t.equal(versioned.body, 'OK')
+})
+
+t.test('version, api version range, unknown route', async (t) => {
+  const v = (await call(sock, 'GET', '/version')).json()
+  t.equal(v.ApiVersion, '1.47')
+  t.equal(v.MinAPIVersion, '1.24')
+  const tooNew = await call(sock, 'GET', '/v1.99/version')
+  t.equal(tooNew.status, 400)
+  t.match(tooNew.json().message, /too new/)
+  const missing = await call(sock, 'GET', '/v1.47/nothing/here')
+  t.equal(missing.status, 404)
+  t.same(missing.json(), {message: 'page not found'})
+})
+
+t.test('inspect by name, /name, id prefix and full id', async (t) => {
+  const byName = await call(sock, 'GET', '/v1.47/containers/box/json')
+  t.equal(byName.status, 200)
+  const info = byName.json()
+  t.match(info.Id, /^[0-9a-f]{64}$/)
+  t.equal(info.Name, '/box')
+  t.equal(info.State.Running, true)
+  t.equal(info.State.Status, 'running')
+  t.ok(info.State.Pid > 0)
+  t.equal(info.HostConfig.NetworkMode, 'none')
+  t.same(info.Config.Cmd, ['sleep', '1000'])
+  t.ok(info.Config.Env.includes('FOO=bar'))
+  t.same(info.Config.Labels, {role: 'test'})
+  for (const ref of ['%2Fbox', info.Id.slice(0, 12), info.Id]) {
+    const other = await call(sock, 'GET', `/containers/${ref}/json`)
+    t.equal(other.json().Id, info.Id, `found by ${ref}`)
+  }
+  const none = await call(sock, 'GET', '/v1.47/containers/nosuch/json')
+  t.equal(none.status, 404)
+  t.same(none.json(), {message: 'No such container: nosuch'})
+})
+
+t.test('exec create: 404, 409 on a stopped container, 400 without Cmd', async (t) => {
+  const wait = await call(sock, 'POST', '/v1.47/containers/done/wait')
+  t.same(wait.json(), {StatusCode: 0, Error: null}, 'the short-lived container has exited')
+  const done = (await call(sock, 'GET', '/containers/done/json')).json()
+  t.equal(done.State.Status, 'exited')
+  t.equal(done.State.Running, false)
+
+  const missing = await call(sock, 'POST', '/v1.47/containers/nosuch/exec', {Cmd: ['true']})
+  t.equal(missing.status, 404)
+  t.same(missing.json(), {message: 'No such container: nosuch'})
+  const stopped = await call(sock, 'POST', '/v1.47/containers/done/exec', {Cmd: ['true']})
+  t.equal(stopped.status, 409)
+  t.same(stopped.json(), {message: `container ${done.Id} is not running`})
+  const noCmd = await call(sock, 'POST', '/v1.47/containers/box/exec', {AttachStdout: true})
+  t.equal(noCmd.status, 400)
+  t.match(noCmd.json().message, /No exec command/)
+  const badJson = await call(sock, 'POST', '/v1.47/containers/box/exec', '{"Cmd": [')
+  t.equal(badJson.status, 400)
+})
+
+t.test('exec start: body in a separate write, multiplexed output, exit code', async (t) => {
+  const id = await createExec(sock, 'box', {Cmd: ['sh', '-c', 'echo out; echo err >&2; echo $FOO; exit 5']})
+  const body = JSON.stringify({Detach: false, Tty: false})
+  // The head alone first; the body only after a pause, so they cannot share a read.
+  const h = await rawHijack(sock, [postHead(`/v1.47/exec/${id}/start`, body), body], 50)
+  t.equal(h.status, 101)
+  t.match(h.headText, /^HTTP\/1\.1 101 UPGRADED\r\n/)
+  t.equal(h.headers['content-type'], 'application/vnd.docker.multiplexed-stream')
+  t.equal(h.headers.connection, 'Upgrade')
+  t.equal(h.headers.upgrade, 'tcp')
+  const out = await demux(await h.rest)
+  t.equal(out.error, undefined)
+  t.equal(out.stdout, 'out\nbar\n')
+  t.equal(out.stderr, 'err\n')
+  const inspect = (await call(sock, 'GET', `/v1.47/exec/${id}/json`)).json()
+  t.equal(inspect.ExitCode, 5, 'exit code recorded before the stream ended')
+  t.equal(inspect.Running, false)
+  t.same(inspect.ProcessConfig.arguments, ['-c', 'echo out; echo err >&2; echo $FOO; exit 5'])
+  const again = await call(sock, 'POST', `/v1.47/exec/${id}/start`, {Detach: false})
+  t.equal(again.status, 409)
+})
+
+t.test('exec start: stdin bytes sent with the head reach the process; half-close ends cat', async (t) => {
+  const id = await createExec(sock, 'box', {Cmd: ['cat'], AttachStdin: true})
+  const body = JSON.stringify({Detach: false, Tty: false})
+  const h = await rawHijack(sock, [postHead(`/v1.47/exec/${id}/start`, body) + body + 'early '])
+  const running = (await call(sock, 'GET', `/v1.47/exec/${id}/json`)).json()
+  t.equal(running.Running, true)
+  t.equal(running.ExitCode, null)
+  t.ok(running.Pid > 0)
+  h.socket.end('late\n') // half-close: cat sees EOF and exits
+  const out = await demux(await h.rest)
+  t.equal(out.stdout, 'early late\n')
+  const inspect = (await call(sock, 'GET', `/v1.47/exec/${id}/json`)).json()
+  t.equal(inspect.ExitCode, 0)
+})
+
+t.test('exec start without Upgrade headers: 200 and the stream on the same connection', async (t) => {
+  const id = await createExec(sock, 'box', {Cmd: ['echo', 'plain']})
+  const body = '{"Detach":false,"Tty":true}'
+  const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, body, false) + body])
+  t.equal(h.status, 200)
+  t.equal(h.headers['content-type'], 'application/vnd.docker.raw-stream')
+  t.equal((await h.rest).toString(), 'plain\n', 'Tty true in the start body: raw output')
+})
+
+t.test('exec: missing binary gives a stream with the message and exit 127', async (t) => {
+  const id = await createExec(sock, 'box', {Cmd: ['nosuchbinary-xyz']})
+  const body = '{}'
+  const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, body) + body])
+  const out = await demux(await h.rest)
+  t.match(out.stdout, /exec: "nosuchbinary-xyz": executable file not found in \$PATH/)
+  t.equal((await call(sock, 'GET', `/exec/${id}/json`)).json().ExitCode, 127)
+})
+
+t.test('builtin runtime: output that exists before anyone reads is not lost', async (t) => {
+  const echo = await createExec(sock, 'bi', {Cmd: ['echo', 'a', 'b']})
+  const h = await rawHijack(sock, [postHead(`/exec/${echo}/start`, '{}') + '{}'])
+  t.equal((await demux(await h.rest)).stdout, 'a b\n')
+  const cat = await createExec(sock, 'bi', {Cmd: ['cat'], AttachStdin: true})
+  const c = await rawHijack(sock, [postHead(`/exec/${cat}/start`, '{}') + '{}' + 'in'])
+  c.socket.end('put')
+  t.equal((await demux(await c.rest)).stdout, 'input')
+  t.equal((await call(sock, 'GET', `/exec/${cat}/json`)).json().ExitCode, 0)
+})
+
+t.test('exec -d: 200, runs in the background', async (t) => {
+  const marker = join(dir, 'detached')
+  const id = await createExec(sock, 'box', {Cmd: ['sh', '-c', `echo x > ${marker}`], AttachStdout: false, AttachStderr: false})
+  const reply = await call(sock, 'POST', `/exec/${id}/start`, {Detach: true})
+  t.equal(reply.status, 200)
+  while ((await call(sock, 'GET', `/exec/${id}/json`)).json().Running) await new Promise((r) => setTimeout(r, 10))
+  t.ok(existsSync(marker))
+})
+
+t.test('client vanishing mid-session kills that exec only', async (t) => {
+  // A vanished peer looks like a half-close until the next write fails, so the process keeps writing.
+  const id = await createExec(sock, 'box', {Cmd: ['sh', '-c', 'while :; do echo tick; sleep 0.02; done']})
+  const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, '{}') + '{}'])
+  h.socket.destroy()
+  let info
+  while ((info = (await call(sock, 'GET', `/exec/${id}/json`)).json()).Running) await new Promise((r) => setTimeout(r, 10))
+  t.equal(info.ExitCode, 137, 'killed by SIGKILL')
+  t.equal((await call(sock, 'GET', '/containers/box/json')).json().State.Running, true, 'the container lives on')
+})
+
+t.test('attach: two clients see the output; wait gives the exit code', async (t) => {
+  const waitReply = call(sock, 'POST', '/v1.47/containers/talker/wait')
+  const attached = new Promise<void>((resolve) => {
+    let n = 0
+    daemon.events.on('attach', function onAttach(e) {
+      if (e.container === 'talker' && ++n === 2) {
+        daemon.events.off('attach', onAttach)
+        resolve()
+      }
+    })
+  })
+  const path = '/v1.47/containers/talker/attach?stream=1&stdout=1&stderr=1'
+  const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+  const [a, b] = await Promise.all([rawHijack(sock, [head]), rawHijack(sock, [head])])
+  await attached
+  writeFileSync(gate, '')
+  for (const h of [a, b]) {
+    t.equal(h.status, 101)
+    const out = await demux(await h.rest)
+    t.equal(out.stdout, 'hello\n')
+    t.equal(out.stderr, 'oops\n')
+  }
+  t.same((await waitReply).json(), {StatusCode: 4, Error: null})
+  // A late client with logs=1 gets the replay, then the end (the container has stopped).
+  const late = await rawHijack(sock, [`POST /containers/talker/attach?logs=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`])
+  t.equal((await demux(await late.rest)).stdout, 'hello\n')
+})
+
+t.test('attach stdin: half-close ends the container\'s stdin only with StdinOnce', async (t) => {
+  const head = (name: string) => `POST /containers/${name}/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+  const once = await rawHijack(sock, [head('once') + 'abc'])
+  once.socket.end('def')
+  t.equal((await demux(await once.rest)).stdout, 'abcdef', 'cat echoed stdin, then saw EOF and exited')
+  t.equal((await call(sock, 'GET', '/containers/once/json')).json().State.Status, 'exited')
+
+  const keep = await rawHijack(sock, [head('keep') + 'xyz'])
+  keep.socket.end()
+  const second = await rawHijack(sock, [head('keep')])
+  await keep.waitFor('xyz')
+  t.equal((await call(sock, 'GET', '/containers/keep/json')).json().State.Running, true, 'still running after the half-close')
+  await call(sock, 'POST', '/containers/keep/kill')
+  t.equal((await demux(await keep.rest)).stdout, 'xyz', 'output went on after the half-close')
+  await second.rest
+  t.equal((await call(sock, 'GET', '/containers/keep/json')).json().State.ExitCode, 137, 'cat ran until killed')
+})
+
+t.test('wait: headers first, the body once the container is killed', async (t) => {
+  const socket = connect(sock)
+  socket.write('POST /v1.47/containers/victim/wait?condition=not-running HTTP/1.1\r\nHost: x\r\n\r\n')
+  let received = ''
+  socket.on('data', (c) => {
+    received += c.toString()
+  })
+  while (!received.includes('\r\n\r\n')) await once(socket, 'data')
+  t.match(received, /^HTTP\/1\.1 200 OK\r\n/)
+  t.notMatch(received, /StatusCode/, 'no body before the container stops')
+  const kill = await call(sock, 'POST', '/v1.47/containers/victim/kill?signal=KILL')
+  t.equal(kill.status, 204)
+  while (!received.includes('\r\n0\r\n\r\n')) await once(socket, 'data')
+  t.match(received, /\{"StatusCode":137,"Error":null\}/)
+  socket.destroy()
+  const again = await call(sock, 'POST', '/v1.47/containers/victim/kill')
+  t.equal(again.status, 409)
+  t.equal((await call(sock, 'POST', '/containers/victim/stop')).status, 304)
+  t.equal((await call(sock, 'POST', '/containers/victim/start')).status, 204)
+  t.equal((await call(sock, 'POST', '/containers/victim/start')).status, 304)
+  t.equal((await call(sock, 'POST', '/containers/victim/stop?t=5')).status, 204)
+  const state = (await call(sock, 'GET', '/containers/victim/json')).json().State
+  t.equal(state.ExitCode, 143, 'stopped by SIGTERM')
+})
+
+t.test('malformed request: 400 JSON, daemon keeps serving', async (t) => {
+  const socket = connect(sock)
+  socket.end('GARBAGE\r\n\r\n')
+  const chunks: Buffer[] = []
+  socket.on('data', (c) => chunks.push(c))
+  await once(socket, 'close')
+  const text = Buffer.concat(chunks).toString()
+  t.match(text, /^HTTP\/1\.1 400 /)
+  t.match(text, /\{"message":"malformed HTTP request line"\}/)
+  t.equal((await call(sock, 'GET', '/_ping')).status, 200)
+})
+
+t.test('oversized header: 431; oversized body: 413', async (t) => {
+  const big = await call(sock, 'GET', '/_ping', undefined, {'X-Big': 'x'.repeat(20 * 1024)}).catch((e) => e)
+  t.equal(big.status, 431)
+  const huge = await call(sock, 'POST', '/v1.47/containers/box/exec', {Cmd: ['true'], Pad: 'x'.repeat(2 * 1024 * 1024)})
+  t.equal(huge.status, 413)
+  t.match(huge.json().message, /too large/)
+  t.equal((await call(sock, 'GET', '/_ping')).status, 200)
+})
+
+t.test('tcp: loopback only unless unsafe', async (t) => {
+  await t.rejects(startMockDaemon({listen: 'tcp://10.1.2.3:0'}), /refusing to listen/)
+  await t.rejects(startMockDaemon({listen: 'tcp://0.0.0.0:0'}), /refusing to listen/)
+  const tcp = await startMockDaemon({listen: 'tcp://127.0.0.1:0'})
+  t.teardown(() => tcp.close())
+  t.match(tcp.url, /^tcp:\/\/127\.0\.0\.1:\d+$/)
+  t.ok(tcp.port && tcp.port > 0)
+  const h = await rawHijack('', ['GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], 0, {port: tcp.port})
+  t.equal(h.status, 200)
+})
+
+t.test('socket path: a live socket is refused, a stale one replaced', async (t) => {
+  await t.rejects(startMockDaemon({socket: sock}), /another daemon is listening/)
+  const file = join(dir, 'plain')
+  writeFileSync(file, '')
+  await t.rejects(startMockDaemon({socket: file}), /not a socket/)
+})
+
+t.test('config errors are clear', async (t) => {
+  await t.rejects(startMockDaemon({config: {containers: [{name: 'x', cmd: []}]}}), /containers\[0\]|cmd/)
+  await t.rejects(startMockDaemon({config: {containers: [{name: 'x', cmd: ['true'], faults: {nope: 1}}]}} as never), /unknown fault "nope"/)
+  await t.rejects(startMockDaemon({faults: ['splitWrites=zero']}), /splitWrites/)
+})
