@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import {run} from '../dist/index.js'
+import {main} from '../dist/main.js'
 
-await run()
+await main()

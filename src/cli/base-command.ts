@@ -1,5 +1,6 @@
 import {Command, Errors} from '@oclif/core'
 import {HijackError} from '../transport/errors.js'
+import {reportError} from './report.js'
 
 /**
  * Shared error handling: expected failures print one line in Docker's words and exit with the code
@@ -19,7 +20,7 @@ export abstract class HijackCommand extends Command {
     if (error instanceof Errors.ExitError) throw error
     const ctor = this.constructor as typeof HijackCommand
     const name = `hijack ${this.id ?? ''}`.trim()
-    if (error instanceof HijackError) return this.fail(error.message, error.exitCode)
+    if (error instanceof HijackError) return this.exit(reportError(error))
     // oclif does not export its parser error classes; their names are stable across 4.x.
     const kind = error.constructor.name
     if (kind === 'RequiredArgsError') {

@@ -37,6 +37,14 @@ for (const [name, start] of TARGETS) {
       t.equal(ours.stdout.toString(), '--help -x\n')
     })
 
+    t.test('repeated operands and a literal -- keep their order, through oclif too', async (t) => {
+      const args = ['exec', '-H', host, BOX, 'echo', BOX, '--', BOX]
+      for (const env of [{}, {HIJACK_NO_FAST_PATH: '1'}]) {
+        const ours = await hijack(args, {env})
+        t.equal(ours.stdout.toString(), `${BOX} -- ${BOX}\n`, JSON.stringify(env))
+      }
+    })
+
     t.test('stdout and stderr kept apart, exit 7', async (t) => {
       const [ours, theirs] = await both(t, [BOX, 'sh', '-c', 'echo out; echo err >&2; exit 7'])
       t.equal(ours.code, 7)

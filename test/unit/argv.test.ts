@@ -1,13 +1,8 @@
 import t from 'tap'
-import {flagShape, normalizeArgv} from '../../src/cli/argv.js'
-import Attach from '../../src/commands/attach.js'
-import Exec from '../../src/commands/exec.js'
+import {normalizeArgv} from '../../src/cli/argv.js'
+import {COMMAND_SHAPES} from '../../src/main.js'
 
-const shapes = {
-  exec: {flags: flagShape(Exec.flags), stopAfterOperand: true},
-  attach: {flags: flagShape(Attach.flags), stopAfterOperand: false},
-}
-const norm = (...argv: string[]): string[] => normalizeArgv(argv, shapes)
+const norm = (...argv: string[]): string[] => normalizeArgv(argv, COMMAND_SHAPES)
 
 t.test('flags stop at the container: the rest belongs to the command', async (t) => {
   t.same(norm('exec', 'c', 'ls', '-la', '/'), ['exec', '--', 'c', 'ls', '-la', '/'])
