@@ -5,6 +5,8 @@ import {TARGETS} from '../helpers/targets.js'
 import {TmuxSession, reportingShell} from '../helpers/tmux.js'
 
 const BOX = 'ttybox'
+/** A root shell's prompt: typing before it shows would race the shell's start. */
+const PROMPT = /# $/m
 const node = `env -u NODE_EXTRA_CA_CERTS ${process.execPath} ${HIJACK_BIN}`
 
 for (const [name, start] of TARGETS) {
@@ -16,6 +18,7 @@ for (const [name, start] of TARGETS) {
     t.test('interactive shell: size at start, resize, exit code, terminal restored', async (t) => {
       const tmux = await TmuxSession.start(reportingShell(`${exec} -it ${BOX} sh`), {cols: 90, rows: 30})
       t.teardown(() => tmux.kill())
+      await tmux.waitFor(PROMPT)
       await tmux.type('echo "size=$(stty size)" ; tty')
       let screen = await tmux.waitFor(/size=\d+ \d+/)
       t.match(screen, /size=30 90/, 'the console size is set when the exec starts')
@@ -33,6 +36,7 @@ for (const [name, start] of TARGETS) {
     t.test('detach keys: default ctrl-p,ctrl-q', async (t) => {
       const tmux = await TmuxSession.start(reportingShell(`${exec} -it ${BOX} sh`))
       t.teardown(() => tmux.kill())
+      await tmux.waitFor(PROMPT)
       await tmux.type('echo ready')
       await tmux.waitFor(/^ready/m)
       await tmux.send('C-p')
@@ -46,6 +50,7 @@ for (const [name, start] of TARGETS) {
     t.test('detach keys: --detach-keys, and a held prefix that is not the sequence is passed on', async (t) => {
       const tmux = await TmuxSession.start(reportingShell(`${exec} -it --detach-keys q,z ${BOX} sh`))
       t.teardown(() => tmux.kill())
+      await tmux.waitFor(PROMPT)
       await tmux.type('echo ready')
       await tmux.waitFor(/^ready/m)
       // Each "q" is held until the next key shows it is not the sequence, then passed on.
