@@ -1,6 +1,7 @@
 import type {Socket} from 'node:net'
 import {type Readable, Writable} from 'node:stream'
 import {DetachKeyFilter} from './detach-keys.js'
+import {GcPacer} from './gc-pacer.js'
 import {StreamError} from './errors.js'
 import {StdcopyDemuxer} from './stdcopy.js'
 
@@ -84,6 +85,8 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     socket.on('error', (error) => finish(describeSocketError(error)))
     // Output EOF: stop feeding stdin so nothing is written to a socket that is closing.
     socket.on('end', stopInput)
+    const pacer = new GcPacer()
+    socket.on('data', (chunk: Buffer) => pacer.account(chunk.length))
     socket.pipe(sink)
 
     // Input.
@@ -102,6 +105,7 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     })
     // A stdin that fails to read is treated as ended: the output must still be delivered.
     stdin.on('error', () => input?.emit('end'))
+    stdin.on('data', (chunk: Buffer) => pacer.account(chunk.length))
     input.pipe(socket, {end: false})
   })
 }
