@@ -32,7 +32,7 @@ export class GcPacer {
    * @param majorEvery every this many minor GCs, a full one: buffers held across a scavenge (while a
    *   destination was full) get promoted, and only a full GC frees those.
    */
-  constructor(private readonly everyBytes = 8 * 1024 * 1024, private readonly majorEvery = 16) {}
+  constructor(private readonly everyBytes = 8 * 1024 * 1024, private readonly majorEvery = 4) {}
 
   account(bytes: number): void {
     this.bytes += bytes

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import t from 'tap'
-import {HIJACK_BIN} from '../helpers/cli.js'
+import {HIJACK_BIN, childEnv, userCommand} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
 
 const GiB = 1024 * 1024 * 1024
@@ -42,10 +42,9 @@ for (const [name, start] of TARGETS) {
     const target = await start(t, [{name: 'membox', cmd: ['sleep', '1000000'], openStdin: true}])
     if (!target) return
     const rssFile = join(mkdtempSync(join(tmpdir(), 'hj-rss-')), 'rss')
-    const env = {...process.env}
-    delete env.NODE_EXTRA_CA_CERTS
+    const env = childEnv()
     // GNU time reports the child's peak RSS (KiB) after it exits.
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', target.host, 'membox', 'cat'],
+    const child = spawn(...userCommand('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', target.host, 'membox', 'cat']),
       {env, stdio: ['pipe', 'pipe', 'inherit']})
     const input = payload(GiB)
     input.stream.pipe(child.stdin)
