@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// `npm run bench`: hijack against the Docker CLI on a private real dockerd, alternating runs (A B A B ...).
+// Prints a markdown table of medians and ratios and writes it to BENCHMARKS.md. Every run's output is
+// checked (digest or byte count): a fast wrong answer does not count.
+import {execFileSync, spawn} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
+import {createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const hijackBin = join(root, 'bin', 'run.js')
+const MiB = 1024 * 1024
+const PAIRS = {latency: Number(process.env.BENCH_PAIRS ?? 15), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 10}
+
+// Children get a clean environment: NODE_EXTRA_CA_CERTS costs ~100 ms per node start here.
+const env = {...process.env}
+delete env.NODE_EXTRA_CA_CERTS
+delete env.NODE_OPTIONS
+delete env.DOCKER_HOST
+env.DOCKER_CONFIG = mkdtempSync(join(os.tmpdir(), 'hj-bench-cfg-'))
+
+const work = mkdtempSync('/tmp/hj-b-')
+// pipefail: a failing CLI stops the bench with its stderr instead of passing an empty output along.
+const sh = (cmd) => execFileSync('bash', ['-o', 'pipefail', '-c', cmd], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+
+console.error('bench: starting a private dockerd (scripts/dockerd.sh)')
+const host = execFileSync(join(root, 'scripts', 'dockerd.sh'), ['start', join(work, 'd')], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim().split('\n').pop()
+const stopDaemon = () => {
+  try {
+    execFileSync(join(root, 'scripts', 'dockerd.sh'), ['stop', join(work, 'd')], {stdio: 'ignore'})
+  } catch {}
+}
+process.on('exit', () => {
+  stopDaemon()
+  rmSync(work, {recursive: true, force: true})
+})
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+
+const docker = (...args) => execFileSync('docker', ['-H', host, ...args], {env, encoding: 'utf8'}).trim()
+const run = (name, ...cmd) => docker('run', '-d', '--network', 'none', '--name', name, '-i', 'hijack-test/busybox', ...cmd)
+run('bench', 'sleep', '1000000')
+run('ticker', 'sh', '-c', 'while true; do echo tick; sleep 0.05; done')
+const daemonVersion = docker('version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})')
+
+const input = join(work, 'random-256m')
+{
+  const out = createWriteStream(input)
+  for (let i = 0; i < 256; i++) out.write(randomBytes(MiB))
+  await new Promise((resolve) => out.end(resolve))
+}
+const inputDigest = createHash('sha256').update(readFileSync(input)).digest('hex')
+
+// hijack takes -H after the command name; put it there so both see the same words otherwise.
+const cli = (client, command, rest) => client === 'hijack'
+  ? `${shellQuote(process.execPath)} ${shellQuote(hijackBin)} ${command} -H ${host} ${rest}`
+  : `docker -H ${host} ${command} ${rest}`
+
+function shellQuote(s) {
+  return `'${String(s).replace(/'/g, `'\\''`)}'`
+}
+
+/** Runs `pipeline` where CLI is the measured command; GNU time reports its wall, CPU and peak RSS. */
+function measure(client, command, rest, pipeline) {
+  const timeFile = join(work, 'time')
+  const timed = `/usr/bin/time -f '%e %U %S %M' -o ${timeFile} ${cli(client, command, rest)}`
+  const output = sh(pipeline.replace('CLI', timed))
+  const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
+  return {wall, cpu: user + sys, rss: rssKiB / 1024, output}
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** A B A B ...: each pair runs hijack then docker, so drift hits both alike. */
+function pairs(n, label, one) {
+  const results = {hijack: [], docker: []}
+  for (let i = 0; i < n; i++) {
+    for (const client of ['hijack', 'docker']) results[client].push(one(client))
+  }
+  console.error(`bench: ${label}: done`)
+  return results
+}
+
+const check = (ok, what) => {
+  if (!ok) throw new Error(`bench: wrong output: ${what}`)
+}
+
+const rows = []
+const row = (name, metric, unit, results, pick, target) => {
+  const h = median(results.hijack.map(pick))
+  const d = median(results.docker.map(pick))
+  const ratio = h / d
+  rows.push({name, metric, unit, h, d, ratio, target: target?.(ratio, h)})
+}
+
+// 1. exec latency.
+const latency = pairs(PAIRS.latency, 'exec c true', (client) => measure(client, 'exec', 'bench true', 'CLI'))
+row('`exec c true`', 'wall', 's', latency, (r) => r.wall, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
+row('`exec c true`', 'CPU', 's', latency, (r) => r.cpu, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
+
+// 2. 256 MiB both ways, digest checked.
+const copy = pairs(PAIRS.bulk, '256 MiB through exec -i cat', (client) => {
+  const r = measure(client, 'exec', '-i bench cat', `CLI < ${input} | sha256sum`)
+  check(r.output.startsWith(inputDigest), `${client} cat digest`)
+  return r
+})
+const throughputTarget = (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)'
+const rssTarget = (_ratio, h) => h <= 64 ? 'met (<= 64 MiB)' : 'not met (<= 64 MiB)'
+row('256 MiB `exec -i c cat` to a digest', 'wall', 's', copy, (r) => r.wall, throughputTarget)
+row('256 MiB `exec -i c cat` to a digest', 'peak RSS', 'MiB', copy, (r) => r.rss, rssTarget)
+row('256 MiB `exec -i c cat` to a digest', 'CPU', 's', copy, (r) => r.cpu)
+
+// 3. One direction at a time.
+const outOnly = pairs(PAIRS.bulk, '256 MiB out', (client) => {
+  const r = measure(client, 'exec', 'bench dd if=/dev/zero bs=1M count=256', `CLI 2>${join(work, 'stderr')} | wc -c`)
+  check(Number(r.output) === 256 * MiB, `${client} out-only byte count ${r.output}; stderr: ${readFileSync(join(work, 'stderr'), 'utf8')}`)
+  return r
+})
+row('256 MiB out only (`dd if=/dev/zero bs=1M count=256`)', 'wall', 's', outOnly, (r) => r.wall, throughputTarget)
+row('256 MiB out only', 'peak RSS', 'MiB', outOnly, (r) => r.rss, rssTarget)
+const inOnly = pairs(PAIRS.bulk, '256 MiB in', (client) => {
+  const r = measure(client, 'exec', `-i bench sh -c 'cat >/dev/null; echo ok'`, `CLI < ${input}`)
+  check(r.output === 'ok', `${client} in-only`)
+  return r
+})
+row("256 MiB in only (`sh -c 'cat >/dev/null'`)", 'wall', 's', inOnly, (r) => r.wall, throughputTarget)
+row('256 MiB in only', 'peak RSS', 'MiB', inOnly, (r) => r.rss, rssTarget)
+
+// 4. TTY output.
+const tty = pairs(PAIRS.bulk, '64 MiB over a TTY', (client) => {
+  const r = measure(client, 'exec', `-t bench head -c ${64 * MiB} /dev/zero`, 'CLI | wc -c')
+  check(Number(r.output) === 64 * MiB, `${client} tty byte count ${r.output}`)
+  return r
+})
+row('64 MiB over a TTY (`exec -t`)', 'wall', 's', tty, (r) => r.wall, throughputTarget)
+row('64 MiB over a TTY', 'peak RSS', 'MiB', tty, (r) => r.rss, rssTarget)
+
+// 5. attach: start to first byte. --no-stdin for both: docker would half-close at stdin EOF and dockerd
+// then ends its output (moby#38457).
+function firstByte(client) {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = client === 'hijack'
+      ? [process.execPath, hijackBin, 'attach', '-H', host, '--no-stdin', '--sig-proxy=false', 'ticker']
+      : ['docker', '-H', host, 'attach', '--no-stdin', '--sig-proxy=false', 'ticker']
+    const started = performance.now()
+    const child = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (c) => { stderr += c })
+    let ms
+    child.stdout.once('data', () => {
+      ms = performance.now() - started
+      child.kill('SIGKILL')
+    })
+    child.on('close', (code) => ms === undefined ? reject(new Error(`${client} attach ended (${code}) before any output: ${stderr}`)) : resolve({wall: ms / 1000}))
+    child.on('error', reject)
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+  })
+}
+const attach = {hijack: [], docker: []}
+for (let i = 0; i < PAIRS.attach; i++) {
+  for (const client of ['hijack', 'docker']) attach[client].push(await firstByte(client))
+}
+console.error('bench: attach first byte: done')
+row('attach: start to first byte (ticking container, 50 ms period)', 'wall', 's', attach, (r) => r.wall, throughputTarget)
+
+// Where the CPU goes: one profiled 256 MiB copy.
+const profDir = join(work, 'prof')
+sh(`${shellQuote(process.execPath)} --cpu-prof --cpu-prof-dir=${profDir} ${shellQuote(hijackBin)} exec -H ${host} -i bench cat < ${input} | sha256sum`)
+const profile = JSON.parse(readFileSync(join(profDir, readdirSync(profDir)[0]), 'utf8'))
+const selfByFunction = new Map()
+const counts = new Map()
+for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
+const total = profile.samples.length
+for (const node of profile.nodes) {
+  const {functionName, url, lineNumber} = node.callFrame
+  const file = url ? url.replace(/^.*\/(node_modules\/|dist\/|node:)?/, (m, p) => p ?? '') : ''
+  const key = `${functionName || '(anonymous)'} ${file ? `(${file}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''})` : ''}`.trim()
+  selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + (counts.get(node.id) ?? 0))
+}
+const topFunctions = [...selfByFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)
+
+const fmt = (v, unit) => unit === 'MiB' ? v.toFixed(1) : v < 1 ? v.toFixed(3) : v.toFixed(2)
+const copyCpu = median(copy.hijack.map((r) => r.cpu))
+const copyCpuDocker = median(copy.docker.map((r) => r.cpu))
+const table = [
+  '| benchmark | metric | hijack | docker | hijack/docker | target |',
+  '| --- | --- | ---: | ---: | ---: | --- |',
+  ...rows.map((r) => `| ${r.name} | ${r.metric} (${r.unit}) | ${fmt(r.h, r.unit)} | ${fmt(r.d, r.unit)} | ${r.ratio.toFixed(2)} | ${r.target ?? ''} |`),
+].join('\n')
+const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`
+const report = `# Benchmarks
+
+Latest run of \`npm run bench\`: ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine}. Node ${process.version}; Docker CLI ${sh('docker version --format "{{.Client.Version}}" 2>/dev/null || true')}.
+Daemon: dockerd ${daemonVersion}, private, network-less (\`scripts/dockerd.sh\`).
+Each row is the median of alternating runs (hijack, docker, hijack, docker, ...): ${PAIRS.latency} pairs for
+\`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every run's output was
+checked (sha256 or byte count). Wall, CPU (user + sys) and peak RSS come from GNU time. NODE_EXTRA_CA_CERTS was unset.
+
+${table}
+
+## CPU per GiB
+
+256 MiB through \`exec -i c cat\` is 512 MiB moved (in and out): hijack used ${(copyCpu * 2).toFixed(2)} s CPU per GiB moved
+each way (docker: ${(copyCpuDocker * 2).toFixed(2)} s).
+
+Profile of one such run (\`node --cpu-prof\`), self time by function, top 10 of ${total} samples:
+
+| share | function |
+| ---: | --- |
+${topFunctions.map(([name, n]) => `| ${((100 * n) / total).toFixed(1)}% | \`${name.replace(/\|/g, '\\|')}\` |`).join('\n')}
+`
+process.stdout.write(`${report}\n`)
+if (process.env.BENCH_NO_WRITE !== '1') {
+  // Keep any hand-written analysis below the generated part.
+  let tail = ''
+  try {
+    const old = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8')
+    const at = old.indexOf('\n## Analysis')
+    if (at >= 0) tail = old.slice(at)
+  } catch {}
+  writeFileSync(join(root, 'BENCHMARKS.md'), report + tail)
+  console.error('bench: wrote BENCHMARKS.md')
+}
