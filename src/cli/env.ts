@@ -1,5 +1,4 @@
 import {createReadStream} from 'node:fs'
-import split2 from 'split2'
 import {UsageError} from '../transport/errors.js'
 
 /** `-e NAME` without `=` takes the value from our own environment, as Docker does; unset stays bare. */
@@ -15,6 +14,8 @@ export function expandEnvFlag(entry: string, env: NodeJS.ProcessEnv = process.en
  */
 export async function readEnvFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const entries: string[] = []
+  // split2 is loaded only when an env file is given: it is CommonJS, and loading it costs every exec.
+  const {default: split2} = await import('split2')
   const source = createReadStream(path)
   const lines = source.pipe(split2())
   source.on('error', (error) => lines.destroy(error)) // pipe() does not forward a missing file's error

@@ -9,7 +9,8 @@ export type Restore = () => void
  */
 export function enterRawMode(stdin: ReadStream): Restore {
   stdin.setRawMode(true)
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT']
+  // In raw mode ^C is a byte for the container, so a SIGINT here comes from outside (kill -INT).
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
   const onSignal = (signal: NodeJS.Signals): void => {
     restore()
     process.exit(128 + (os.constants.signals[signal] ?? 1))

@@ -100,11 +100,12 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
       filter.on('detach', () => finish(undefined, {detached: true, outputClosed: false}))
       input = stdin.pipe(filter)
     }
-    input.on('end', () => {
+    const inputDone = (): void => {
       if (options.halfClose && !settled && !socket.writableEnded) socket.end()
-    })
-    // A stdin that fails to read is treated as ended: the output must still be delivered.
-    stdin.on('error', () => input?.emit('end'))
+    }
+    input.on('end', inputDone)
+    // A stdin that fails to read counts as ended: the output must still be delivered.
+    stdin.on('error', inputDone)
     stdin.on('data', (chunk: Buffer) => pacer.account(chunk.length))
     input.pipe(socket, {end: false})
   })
