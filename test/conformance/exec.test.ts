@@ -4,7 +4,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import t from 'tap'
-import {dockerCli, hijack, type CliResult} from '../helpers/cli.js'
+import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
@@ -77,6 +77,21 @@ for (const [name, start] of TARGETS) {
     t.test('without -i the command gets EOF at once', async (t) => {
       const [ours] = await both(t, [BOX, 'sh', '-c', 'cat; echo after-eof'], 'ignored\n')
       t.equal(ours.stdout.toString(), 'after-eof\n')
+    })
+
+    t.test('output EOF ends the session while stdin is still open (moby#12546)', async (t) => {
+      const cli = startHijack(['exec', '-i', '-H', host, BOX, 'echo', 'bye'])
+      cli.child.stdin.write('stdin stays open\n') // and is never ended
+      const result = await cli.done
+      t.equal(result.stdout.toString(), 'bye\n')
+      t.equal(result.code, 0)
+    })
+
+    t.test('our stdout closed by its reader: exit 141, no error text', async (t) => {
+      const r = await runCommand('bash', ['-c',
+        `${process.execPath} ${HIJACK_BIN} exec -H ${host} ${BOX} yes | head -n 2; echo "rc=\${PIPESTATUS[0]}"`])
+      t.equal(r.stdout.toString(), 'y\ny\nrc=141\n')
+      t.equal(r.stderr.toString(), '')
     })
 
     t.test('-e, --env-file, -w, -u', async (t) => {
