@@ -27,6 +27,8 @@ for (const [name, start] of TARGETS) {
       {name: 'once', cmd: ['sh', '-c', 'cat; echo "stdin closed"; exit 6'], openStdin: true, stdinOnce: true},
       {name: 'ttysh', cmd: ['sh'], tty: true, openStdin: true},
       {name: 'quick', cmd: ['true']},
+      {name: 'hup4', cmd: ['sh', '-c', 'trap "echo got-hup; exit 4" HUP; while true; do echo alive; sleep 0.1; done']},
+      {name: 'stubborn', cmd: ['sh', '-c', 'trap "echo got-term" TERM; while true; do echo alive; sleep 0.1; done']},
     ])
     if (!target) return
     const {host} = target
@@ -83,6 +85,30 @@ for (const [name, start] of TARGETS) {
         t.equal(result.code, 3)
         t.match(result.stdout.toString(), /caught/)
       }
+    })
+
+    t.test('other signals too: HUP is forwarded', async (t) => {
+      const cli = startHijack(['attach', '-H', host, 'hup4'])
+      await cli.waitForOutput(/alive\n/)
+      cli.child.kill('SIGHUP')
+      const result = await cli.done
+      t.equal(result.code, 4)
+      t.match(result.stdout.toString(), /got-hup/)
+    })
+
+    t.test('a way out: the third TERM in a row forces an exit, the container keeps running', async (t) => {
+      const cli = startHijack(['attach', '-H', host, 'stubborn'])
+      await cli.waitForOutput(/alive\n/)
+      cli.child.kill('SIGTERM')
+      await cli.waitForOutput(/got-term\n/)
+      cli.child.kill('SIGTERM')
+      await cli.waitForOutput(/got-term\n(.*\n)*got-term\n/)
+      cli.child.kill('SIGTERM')
+      const result = await cli.done
+      t.equal(result.code, 143)
+      t.match(result.stderr.toString(), /forced exit after SIGTERM x3/)
+      const state = await dockerCli(host, ['inspect', '-f', '{{.State.Running}}', 'stubborn'])
+      t.equal(state.stdout.toString().trim(), 'true', 'only the client left')
     })
 
     t.test('StdinOnce container: stdin EOF closes its stdin, the tail of its output arrives', async (t) => {
