@@ -1,31 +1,41 @@
 // Shapes argv before oclif parses it, so Docker's conventions hold:
-// flags stop at the first operand (`hijack exec c ls -la` passes -la to ls, and --help after the
-// command goes to the command), `-H` may come before the command name, `--flag=false` works for booleans.
+// flags stop at the first operand for exec (`hijack exec c ls -la` passes -la to ls, and --help after
+// the command goes to the command), `-H` may come before the command name, and `--flag=true|false`
+// works for booleans.
 
 export interface FlagShape {
-  /** Long names (without --) and short chars that take a value. */
-  valued: ReadonlySet<string>
-  /** Long names of boolean flags that accept `--name=true|false`. */
+  /** Long names (without --) of flags that take a value. */
+  valuedLong: ReadonlySet<string>
+  /** Short chars of flags that take a value. */
+  valuedShort: ReadonlySet<string>
+  /** Long names of boolean flags. */
   booleans: ReadonlySet<string>
+  /** Booleans that also accept --no-NAME. */
+  negatable: ReadonlySet<string>
 }
 
 export interface CommandShape {
   flags: FlagShape
-  /** Operands after which flag parsing stops: 1 for `attach C`, 1 for `exec C CMD...` (stop at C). */
+  /** Stop flag parsing at the first operand (exec), or let flags follow operands (attach). */
   stopAfterOperand: boolean
 }
 
-/** Derives the shape from oclif flag definitions (`type: 'option'` takes a value). */
-export function flagShape(flags: Record<string, {type: string; char?: string}>): FlagShape {
-  const valued = new Set<string>()
+/** Derives the shape from flag definitions (`type: 'option'` takes a value). */
+export function flagShape(flags: Record<string, {type: string; char?: string; allowNo?: boolean}>): FlagShape {
+  const valuedLong = new Set<string>()
+  const valuedShort = new Set<string>()
   const booleans = new Set<string>()
+  const negatable = new Set<string>()
   for (const [name, flag] of Object.entries(flags)) {
     if (flag.type === 'option') {
-      valued.add(name)
-      if (flag.char) valued.add(flag.char)
-    } else booleans.add(name)
+      valuedLong.add(name)
+      if (flag.char) valuedShort.add(flag.char)
+    } else {
+      booleans.add(name)
+      if (flag.allowNo) negatable.add(name)
+    }
   }
-  return {valued, booleans}
+  return {valuedLong, valuedShort, booleans, negatable}
 }
 
 const HOST_FLAGS = new Set(['-H', '--host'])
@@ -45,41 +55,55 @@ export function normalizeArgv(argv: readonly string[], shapes: Record<string, Co
   const [command, ...rest] = out
   const shape = command === undefined ? undefined : shapes[command]
   if (!shape) return moved.length > 0 && command !== undefined ? [command, ...moved, ...rest] : [...out, ...moved]
-  return [command, ...moved, ...splitOperands(rest, shape)]
+  return [command, ...moved, ...shapeArgs(rest, shape)]
 }
 
-function splitOperands(args: readonly string[], shape: CommandShape): string[] {
-  const {valued, booleans} = shape.flags
-  const flags: string[] = []
+/**
+ * Walks the flags of shaped args (skipping flag values, so a value that is `--` is not mistaken for the
+ * separator) and returns what follows the separator: exec's operands.
+ */
+export function operandsAfterSeparator(args: readonly string[], shape: CommandShape): string[] {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') return args.slice(i + 1)
+    i += valueArgsAfter(args[i], args, i, shape.flags)
+  }
+  return []
+}
+
+/** How many following arguments a flag token consumes as its value (0 or 1). */
+function valueArgsAfter(arg: string, args: readonly string[], i: number, flags: FlagShape): number {
+  if (!arg.startsWith('-') || arg === '-' || i + 1 >= args.length) return 0
+  if (arg.startsWith('--')) return !arg.includes('=') && flags.valuedLong.has(arg.slice(2)) ? 1 : 0
+  for (let j = 1; j < arg.length; j++) {
+    if (flags.valuedShort.has(arg[j])) return j === arg.length - 1 ? 1 : 0
+  }
+  return 0
+}
+
+function shapeArgs(args: readonly string[], shape: CommandShape): string[] {
+  const {booleans, negatable} = shape.flags
+  const shaped: string[] = []
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
-    if (arg === '--') return [...flags, '--', ...args.slice(i + 1)]
+    if (arg === '--') return [...shaped, '--', ...args.slice(i + 1)]
     if (arg === '-' || !arg.startsWith('-')) {
-      return shape.stopAfterOperand ? [...flags, '--', ...args.slice(i)] : [...flags, ...args.slice(i)]
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=')
-      const name = arg.slice(2, eq === -1 ? undefined : eq)
-      if (eq !== -1 && booleans.has(name)) {
-        // oclif booleans take no value: map Docker's --flag=true/false onto --flag / --no-flag.
-        const value = arg.slice(eq + 1).toLowerCase()
-        if (value === 'true' || value === '1') flags.push(`--${name}`)
-        else if (value === 'false' || value === '0') flags.push(`--no-${name}`)
-        else flags.push(arg)
-        continue
-      }
-      flags.push(arg)
-      if (eq === -1 && valued.has(name) && i + 1 < args.length) flags.push(args[++i])
+      if (shape.stopAfterOperand) return [...shaped, '--', ...args.slice(i)]
+      shaped.push(arg)
       continue
     }
-    // A cluster of short flags: a valued one takes the rest of the cluster or the next argument.
-    flags.push(arg)
-    for (let j = 1; j < arg.length; j++) {
-      if (valued.has(arg[j])) {
-        if (j === arg.length - 1 && i + 1 < args.length) flags.push(args[++i])
-        break
-      }
+    const eq = arg.indexOf('=')
+    const name = arg.startsWith('--') && eq !== -1 ? arg.slice(2, eq) : undefined
+    if (name !== undefined && booleans.has(name)) {
+      // oclif booleans take no value: map Docker's --flag=true|false onto its forms.
+      const value = arg.slice(eq + 1).toLowerCase()
+      if (value === 'true' || value === '1') shaped.push(`--${name}`)
+      else if ((value === 'false' || value === '0') && negatable.has(name)) shaped.push(`--no-${name}`)
+      else if (value !== 'false' && value !== '0') shaped.push(arg) // oclif reports the bad value
+      // --flag=false on a flag that is off by default: nothing to pass
+      continue
     }
+    shaped.push(arg)
+    if (valueArgsAfter(arg, args, i, shape.flags) === 1) shaped.push(args[++i])
   }
-  return flags
+  return shaped
 }

@@ -1,40 +1,39 @@
 import type {ReadStream} from 'node:tty'
-import {DEFAULT_DETACH_KEYS, DockerApi, HijackError, parseDetachKeys, resolveHost, runSession} from '../transport/index.js'
+import {DEFAULT_DETACH_KEYS, DockerApi, HijackError, parseDetachKeys, resolveHost, runSession, type WaitResult} from '../transport/index.js'
 import {configuredDetachKeys} from './docker-config.js'
 import type {AttachFlags} from './flag-specs.js'
-import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
-import {proxySignals, signalExitCode} from './signal-proxy.js'
+import {DetachedError, OUTPUT_CLOSED_EXIT, signalExitCode} from './report.js'
+import {proxySignals} from './signal-proxy.js'
 import {enterRawMode, followTerminalSize} from './terminal.js'
+
+/** Once the container has exited, how long its output stream may linger before we stop reading. */
+export const EXIT_DRAIN_MS = 2000
 
 /** `hijack attach`: returns the container's exit status; expected failures throw a HijackError. */
 export async function runAttach(flags: AttachFlags, container: string): Promise<number> {
   const api = await DockerApi.connect(resolveHost(flags.host))
-  // Wait is sent before inspect so an exit right after we look is not missed.
-  const exited = api.waitContainer(container)
-  exited.catch(() => {}) // a missing container is reported by inspect; a real wait failure is read below
+  // The wait is in place before we inspect, so an exit right after we look is not missed. A failed
+  // wait (no such container) is reported by inspect first, in Docker's words.
+  const waiting = await api.waitContainer(container).catch((error: Error) => error)
   const info = await api.inspectContainer(container)
   if (info.State.Paused) throw new HijackError('You cannot attach to a paused container, unpause it first')
   if (info.State.Restarting) throw new HijackError('You cannot attach to a restarting container, wait until it is running')
   if (!info.State.Running) throw new HijackError('You cannot attach to a stopped container, start it first')
+  if (waiting instanceof Error) throw waiting
+  const exited: Promise<WaitResult> = waiting.result
+  exited.catch(() => {}) // read below; a rejection here must not crash the process before then
 
   const tty = Boolean(info.Config.Tty)
-  const withStdin = !flags['no-stdin'] && Boolean(info.Config.OpenStdin)
   const stdin = process.stdin
-  if (withStdin && tty && !stdin.isTTY) {
+  // Docker checks the terminal whenever stdin is not turned off, whether or not the container takes it.
+  if (!flags['no-stdin'] && tty && !stdin.isTTY) {
     throw new HijackError('cannot attach stdin to a TTY-enabled container because stdin is not a terminal')
   }
+  const withStdin = !flags['no-stdin'] && Boolean(info.Config.OpenStdin)
   const detachKeys = flags['detach-keys'] || configuredDetachKeys()
   const keys = parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)
 
-  const {socket} = await api.attach(container, {
-    stream: true, stdin: withStdin, stdout: true, stderr: true,
-    ...(flags.logs && {logs: true}),
-    ...(detachKeys && {detachKeys}),
-  })
-  const restore = withStdin && tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
-  const stopResize = tty
-    ? followTerminalSize(process.stdout, (h, w) => api.resizeContainer(container, h, w), {initialRetries: 0, bump: true})
-    : undefined
+  // Signals are forwarded from before the attach request, as Docker does.
   const stopSignals = !tty && flags['sig-proxy'] !== false
     ? proxySignals(
         (name) => api.killContainer(container, name),
@@ -45,7 +44,23 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
         (error) => process.stderr.write(`hijack: could not forward signal: ${error.message}\n`),
       )
     : undefined
+  let restore: (() => void) | undefined
+  let stopResize: (() => void) | undefined
+  const drained = new AbortController()
   try {
+    const {socket} = await api.attach(container, {
+      stream: true, stdin: withStdin, stdout: true, stderr: true,
+      ...(flags.logs && {logs: true}),
+      ...(detachKeys && {detachKeys}),
+    })
+    restore = withStdin && tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
+    stopResize = tty
+      ? followTerminalSize(process.stdout, (h, w) => api.resizeContainer(container, h, w), {initialRetries: 0, bump: true})
+      : undefined
+    // If the container stopped between inspect and attach, or left a child holding its output open,
+    // the stream may never end: once the exit is known, give the output a moment, then stop.
+    let drainTimer: NodeJS.Timeout | undefined
+    exited.then(() => { drainTimer = setTimeout(() => drained.abort(), EXIT_DRAIN_MS) }, () => drained.abort())
     const result = await runSession({
       socket,
       tty,
@@ -55,11 +70,13 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
       // Half-closing a container without StdinOnce makes dockerd end our output (moby#38457).
       halfClose: withStdin && Boolean(info.Config.StdinOnce),
       detachKeys: keys,
-    })
+      signal: drained.signal,
+    }).finally(() => clearTimeout(drainTimer))
     if (result.detached) throw new DetachedError()
     if (result.outputClosed) return OUTPUT_CLOSED_EXIT
     const status = await exited
-    if (status.Error?.Message) process.stderr.write(`${status.Error.Message}\n`)
+    // Docker treats an error in the wait result as a failure, whatever the status code.
+    if (status.Error?.Message) throw new HijackError(status.Error.Message)
     return status.StatusCode
   } finally {
     stopSignals?.()

@@ -1,6 +1,6 @@
 import {Command, Errors} from '@oclif/core'
 import {HijackError} from '../transport/errors.js'
-import {reportError} from './report.js'
+import {printLine, reportError} from './report.js'
 
 /**
  * Shared error handling: expected failures print one line in Docker's words and exit with the code
@@ -10,9 +10,11 @@ export abstract class HijackCommand extends Command {
   /** `[OPTIONS] CONTAINER ...` as in Docker's usage line. */
   static dockerUsage = ''
   static minArgs = 0
+  /** Docker says "exactly" for commands with a fixed count (attach) and exits 1 for too many too. */
+  static exactArgs = false
 
   protected fail(message: string, exitCode: number): never {
-    process.stderr.write(message.endsWith('\n') ? message : `${message}\n`)
+    printLine(message)
     return this.exit(exitCode)
   }
 
@@ -23,9 +25,9 @@ export abstract class HijackCommand extends Command {
     if (error instanceof HijackError) return this.exit(reportError(error))
     // oclif does not export its parser error classes; their names are stable across 4.x.
     const kind = error.constructor.name
-    if (kind === 'RequiredArgsError') {
+    if (kind === 'RequiredArgsError' || (kind === 'UnexpectedArgsError' && ctor.exactArgs)) {
       return this.fail(
-        `"${name}" requires at least ${ctor.minArgs} argument${ctor.minArgs === 1 ? '' : 's'}.\n` +
+        `"${name}" requires ${ctor.exactArgs ? 'exactly' : 'at least'} ${ctor.minArgs} argument${ctor.minArgs === 1 ? '' : 's'}.\n` +
           `See '${name} --help'.\n\nUsage:  ${name} ${ctor.dockerUsage}\n\n${ctor.summary ?? ''}\n`,
         1,
       )

@@ -12,9 +12,6 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   const stdin = process.stdin
   const tty = Boolean(flags.tty)
   const interactive = Boolean(flags.interactive) && !flags.detach
-  if (interactive && tty && !stdin.isTTY) {
-    throw new HijackError('cannot attach stdin to a TTY-enabled container because stdin is not a terminal')
-  }
   const detachKeys = flags['detach-keys'] || configuredDetachKeys()
   const keys = parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)
   const env: string[] = []
@@ -24,6 +21,9 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   const api = await DockerApi.connect(resolveHost(flags.host))
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
+  if (interactive && tty && !stdin.isTTY) {
+    throw new HijackError('cannot attach stdin to a TTY-enabled container because stdin is not a terminal')
+  }
   const consoleSize = tty && api.supports('1.42') ? terminalSize(process.stdout) : undefined
   const execId = await api.createExec(container, {
     AttachStdin: interactive,

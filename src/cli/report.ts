@@ -1,9 +1,15 @@
+import os from 'node:os'
 import {HijackError} from '../transport/errors.js'
+
+/** One line on stderr (a trailing newline added when missing). */
+export function printLine(message: string): void {
+  process.stderr.write(message.endsWith('\n') ? message : `${message}\n`)
+}
 
 /** Prints an expected failure in one line (Docker's words) and gives its exit code; others are rethrown. */
 export function reportError(error: unknown): number {
   if (!(error instanceof HijackError)) throw error
-  process.stderr.write(error.message.endsWith('\n') ? error.message : `${error.message}\n`)
+  printLine(error.message)
   return error.exitCode
 }
 
@@ -16,3 +22,8 @@ export class DetachedError extends HijackError {
 
 /** 128 + SIGPIPE: our stdout reader went away (`| head`), as a process killed by SIGPIPE reports. */
 export const OUTPUT_CLOSED_EXIT = 141
+
+/** 128 + the signal's number, as a shell reports a process killed by it. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 0)
+}

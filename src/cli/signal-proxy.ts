@@ -1,5 +1,3 @@
-import os from 'node:os'
-
 /** Signals a user can send that are worth passing on; SIGCHLD, SIGPIPE, SIGURG and SIGWINCH are ours. */
 export const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM']
 
@@ -30,8 +28,4 @@ export function proxySignals(
   return () => {
     for (const signal of PROXIED_SIGNALS) process.off(signal, handler)
   }
-}
-
-export function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + (os.constants.signals[signal] ?? 0)
 }

@@ -1,5 +1,5 @@
-import os from 'node:os'
 import type {ReadStream, WriteStream} from 'node:tty'
+import {signalExitCode} from './report.js'
 
 export type Restore = () => void
 
@@ -13,7 +13,7 @@ export function enterRawMode(stdin: ReadStream): Restore {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
   const onSignal = (signal: NodeJS.Signals): void => {
     restore()
-    process.exit(128 + (os.constants.signals[signal] ?? 1))
+    process.exit(signalExitCode(signal))
   }
   let restored = false
   const restore = (): void => {
@@ -42,7 +42,8 @@ export function terminalSize(stdout: WriteStream | NodeJS.WriteStream): [number,
 
 /**
  * Sends the terminal size now (retrying while the process starts, as Docker does: the first resize of
- * an exec fails until its process exists) and again on every size change. Returns a stop function.
+ * an exec fails until its process exists) and again on every size change. Resizes go one at a time
+ * and each attempt reads the size afresh, so a late retry never undoes a newer size. Returns a stop.
  */
 export function followTerminalSize(
   stdout: NodeJS.WriteStream,
@@ -51,10 +52,11 @@ export function followTerminalSize(
 ): () => void {
   if (!stdout.isTTY) return () => {}
   let stopped = false
+  let queue = Promise.resolve()
   const send = async (retries: number): Promise<void> => {
-    const size = terminalSize(stdout)
-    if (!size) return
     for (let attempt = 0; !stopped; attempt++) {
+      const size = terminalSize(stdout)
+      if (!size) return
       try {
         await resize(size[0], size[1])
         return
@@ -64,14 +66,16 @@ export function followTerminalSize(
       }
     }
   }
-  const initial = async (): Promise<void> => {
+  const enqueue = (job: () => Promise<void>): void => {
+    queue = queue.then(job, job)
+  }
+  enqueue(async () => {
     const size = terminalSize(stdout)
     // Attach: a size change the program notices makes a shell redraw its prompt on re-attach.
     if (options.bump && size) await resize(size[0] + 1, size[1] + 1).catch(() => {})
     await send(options.initialRetries ?? 10)
-  }
-  void initial()
-  const onResize = (): void => void send(0)
+  })
+  const onResize = (): void => enqueue(() => send(0))
   stdout.on('resize', onResize)
   return () => {
     stopped = true

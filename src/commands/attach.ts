@@ -13,6 +13,7 @@ the container exits (dockerd would end the stream early, moby#38457).`
   static override dockerUsage = '[OPTIONS] CONTAINER'
   static override usage = 'attach [OPTIONS] CONTAINER'
   static override minArgs = 1
+  static override exactArgs = true
   static override examples = ['<%= config.bin %> attach mycontainer', 'printf "hello\\n" | <%= config.bin %> attach catcontainer']
 
   static override args = {

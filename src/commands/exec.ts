@@ -1,8 +1,10 @@
 import {Args} from '@oclif/core'
+import {operandsAfterSeparator} from '../cli/argv.js'
 import {HijackCommand} from '../cli/base-command.js'
 import {runExec} from '../cli/exec-main.js'
 import {EXEC_FLAGS, type ExecFlags} from '../cli/flag-specs.js'
 import {oclifFlags} from '../cli/oclif-flags.js'
+import {COMMAND_SHAPES} from '../main.js'
 
 export default class Exec extends HijackCommand {
   static override summary = 'Execute a command in a running container'
@@ -30,7 +32,7 @@ Everything after CONTAINER COMMAND is passed to the command. Exit status is the 
     const {flags} = await this.parse(Exec)
     // oclif's argv is sorted by first occurrence, which reorders repeated operands (`exec c echo c`):
     // take them from after the `--` that argv shaping puts before the operands.
-    const [container, ...cmd] = this.argv.slice(this.argv.indexOf('--') + 1)
+    const [container, ...cmd] = operandsAfterSeparator(this.argv, COMMAND_SHAPES.exec)
     const code = await runExec(flags as ExecFlags, container, cmd)
     if (code !== 0) this.exit(code)
   }

@@ -1,7 +1,7 @@
 import type {ContainerInspectInfo, ExecInspectInfo} from 'dockerode'
 import {hijack, type Hijacked} from './hijack.js'
 import type {DockerHost} from './host.js'
-import {request, requestJson} from './request.js'
+import {parseJson, readBody, request, requestHead, requestJson} from './request.js'
 import {UsageError} from './errors.js'
 
 /** The newest API version this client speaks; the daemon may ask for less. */
@@ -44,6 +44,11 @@ export interface ExecCreateOptions {
   Privileged?: boolean
   DetachKeys?: string
   ConsoleSize?: [number, number]
+}
+
+export interface WaitResult {
+  StatusCode: number
+  Error?: {Message?: string} | null
 }
 
 export interface AttachQuery {
@@ -112,12 +117,14 @@ export class DockerApi {
     return hijack(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/attach?${params}`)})
   }
 
-  /** Resolves with the exit status once the container stops; send it before inspecting so a fast exit is seen. */
-  async waitContainer(container: string): Promise<{StatusCode: number; Error?: {Message?: string} | null}> {
-    return requestJson(this.host, {
-      method: 'POST',
-      path: this.path(`/containers/${encodeURIComponent(container)}/wait?condition=not-running`),
-    })
+  /**
+   * Registers a wait for the container to stop. Resolves once the daemon has answered the request
+   * (so the wait is in place before we inspect: a fast exit is not missed); `result` settles at the exit.
+   */
+  async waitContainer(container: string): Promise<{result: Promise<WaitResult>}> {
+    const path = this.path(`/containers/${encodeURIComponent(container)}/wait?condition=not-running`)
+    const res = await requestHead(this.host, {method: 'POST', path})
+    return {result: readBody(res, 64 * 1024).then((body) => parseJson<WaitResult>(body, `POST ${path}`))}
   }
 
   async killContainer(container: string, signal: string): Promise<void> {

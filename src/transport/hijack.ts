@@ -3,15 +3,13 @@ import type {Socket} from 'node:net'
 import {prepareHijackedSocket} from './dial.js'
 import {DaemonError} from './errors.js'
 import type {DockerHost} from './host.js'
-import {buildRequest, connectionError, daemonMessage, readBody, type RequestOptions} from './request.js'
+import {MAX_ERROR_BODY, buildRequest, connectionError, daemonMessage, readBody, type RequestOptions} from './request.js'
 
 export interface Hijacked {
   /** The raw connection, paused, with the bytes read past the response head already put back in front. */
   socket: Socket
   headers: IncomingHttpHeaders
 }
-
-const MAX_ERROR_BODY = 64 * 1024
 
 /**
  * Sends an upgrade request and takes over the connection once the daemon answers 101.
@@ -24,12 +22,8 @@ export function hijack(host: DockerHost, options: RequestOptions): Promise<Hijac
       headers: {...options.headers, Connection: 'Upgrade', Upgrade: 'tcp'},
     })
     req.on('error', (error: NodeJS.ErrnoException) => reject(connectionError(host, error)))
+    // Node emits 'upgrade' only for a 101; every other answer arrives as 'response'.
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
-      if (res.statusCode !== 101) {
-        socket.destroy()
-        reject(new DaemonError(res.statusCode ?? 0, `unexpected upgrade answer ${res.statusCode}`))
-        return
-      }
       prepareHijackedSocket(socket)
       // Bytes that arrived with the response head are the first bytes of the stream (moby#36516).
       if (head.length > 0) socket.unshift(head)

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type {Duplex} from 'node:stream'
 import {dial} from './dial.js'
-import {ConnectError, DaemonError} from './errors.js'
+import {ConnectError, DaemonError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 
 export interface RequestOptions {
@@ -19,7 +19,7 @@ export interface Response {
 }
 
 /** Bodies of error answers are read up to this size: enough for any message, bounded against a bad peer. */
-const MAX_ERROR_BODY = 64 * 1024
+export const MAX_ERROR_BODY = 64 * 1024
 /** Plain API answers (inspect, ping, wait) are small; refuse anything absurd rather than buffer it. */
 const MAX_BODY = 16 * 1024 * 1024
 
@@ -60,23 +60,35 @@ export function connectionError(host: DockerHost, error: NodeJS.ErrnoException):
   return error
 }
 
-/** Reads a body up to `limit` bytes; resolves with what arrived even if it was cut. */
+/**
+ * Reads a whole body up to `limit` bytes. A body over the limit, or one cut before its end, is an
+ * error: a short answer must never pass for a complete one.
+ */
 export function readBody(res: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    let settled = false
+    const fail = (message: string): void => {
+      if (settled) return
+      settled = true
+      res.destroy()
+      reject(new StreamError(message))
+    }
     res.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        res.destroy()
-        reject(new Error(`daemon answer larger than ${limit} bytes`))
-        return
-      }
-      chunks.push(chunk)
+      if (size > limit) fail(`the daemon's answer is larger than ${limit} bytes`)
+      else chunks.push(chunk)
     })
-    res.on('end', () => resolve(Buffer.concat(chunks)))
-    res.on('error', reject)
-    res.on('aborted', () => resolve(Buffer.concat(chunks)))
+    res.on('end', () => {
+      if (settled) return
+      settled = true
+      resolve(Buffer.concat(chunks))
+    })
+    res.on('error', (error) => fail(`the daemon's answer broke off: ${error.message}`))
+    res.on('close', () => {
+      if (!res.complete) fail("the daemon's answer was cut before its end")
+    })
   })
 }
 
@@ -92,29 +104,46 @@ export function daemonMessage(statusCode: number, body: Buffer): string {
   return text || `${statusCode} ${http.STATUS_CODES[statusCode] ?? 'unknown status'}`
 }
 
-/** Sends one request and reads the whole answer; non-2xx statuses become DaemonError. */
-export function request(host: DockerHost, options: RequestOptions): Promise<Response> {
+/**
+ * Sends one request and resolves once the answer's head has arrived (2xx), leaving the body to read;
+ * other statuses become DaemonError with the daemon's message.
+ */
+export function requestHead(host: DockerHost, options: RequestOptions): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = buildRequest(host, options)
     req.on('error', (error: NodeJS.ErrnoException) => reject(connectionError(host, error)))
     req.on('response', (res) => {
-      const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300
-      readBody(res, ok ? MAX_BODY : MAX_ERROR_BODY).then((body) => {
-        const statusCode = res.statusCode ?? 0
-        if (!ok) reject(new DaemonError(statusCode, daemonMessage(statusCode, body)))
-        else resolve({statusCode, headers: res.headers, body})
-      }, reject)
+      const statusCode = res.statusCode ?? 0
+      if (statusCode >= 200 && statusCode < 300) {
+        resolve(res)
+        return
+      }
+      readBody(res, MAX_ERROR_BODY).then(
+        (body) => reject(new DaemonError(statusCode, daemonMessage(statusCode, body))),
+        (error: Error) => reject(new DaemonError(statusCode, error.message)),
+      )
     })
   })
+}
+
+/** Sends one request and reads the whole answer; non-2xx statuses become DaemonError. */
+export async function request(host: DockerHost, options: RequestOptions): Promise<Response> {
+  const res = await requestHead(host, options)
+  const body = await readBody(res, MAX_BODY)
+  return {statusCode: res.statusCode ?? 0, headers: res.headers, body}
+}
+
+export function parseJson<T>(body: Buffer, what: string): T {
+  if (body.length === 0) return undefined as T
+  try {
+    return JSON.parse(body.toString('utf8')) as T
+  } catch {
+    throw new StreamError(`invalid JSON from the daemon for ${what}`)
+  }
 }
 
 /** `request` plus JSON decoding of the answer. */
 export async function requestJson<T>(host: DockerHost, options: RequestOptions): Promise<T> {
   const res = await request(host, options)
-  if (res.body.length === 0) return undefined as T
-  try {
-    return JSON.parse(res.body.toString('utf8')) as T
-  } catch {
-    throw new DaemonError(res.statusCode, `invalid JSON from ${options.method} ${options.path}`)
-  }
+  return parseJson<T>(res.body, `${options.method} ${options.path}`)
 }

@@ -20,6 +20,8 @@ export interface SessionOptions {
   halfClose: boolean
   /** Detach sequence, honoured only with a TTY (as the Docker CLI does). */
   detachKeys?: readonly number[]
+  /** Ends the session as if the output had ended (attach: the container exited but its stream lingers). */
+  signal?: AbortSignal
 }
 
 export interface SessionResult {
@@ -82,7 +84,17 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     stderr.on('error', onOutputError)
     sink.on('error', (error) => finish(error))
     sink.on('finish', () => finish(undefined))
-    socket.on('error', (error) => finish(describeSocketError(error)))
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.syscall !== 'write') {
+        finish(describeSocketError(error))
+        return
+      }
+      // The daemon stopped reading our stdin (EPIPE): Docker ignores that. Node has destroyed the
+      // socket, so what arrived is all there is: end the sink, which reports a frame cut short.
+      stopInput()
+      sink.end()
+    })
+    options.signal?.addEventListener('abort', () => finish(undefined), {once: true})
     // Output EOF: stop feeding stdin so nothing is written to a socket that is closing.
     socket.on('end', stopInput)
     const pacer = new GcPacer()

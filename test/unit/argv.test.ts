@@ -1,5 +1,5 @@
 import t from 'tap'
-import {normalizeArgv} from '../../src/cli/argv.js'
+import {normalizeArgv, operandsAfterSeparator} from '../../src/cli/argv.js'
 import {COMMAND_SHAPES} from '../../src/main.js'
 
 const norm = (...argv: string[]): string[] => normalizeArgv(argv, COMMAND_SHAPES)
@@ -22,8 +22,25 @@ t.test('-H before the command name moves behind it', async (t) => {
   t.same(norm('--help'), ['--help'])
 })
 
-t.test('boolean --flag=false becomes --no-flag', async (t) => {
+t.test('boolean --flag=true|false', async (t) => {
   t.same(norm('attach', '--sig-proxy=false', 'c'), ['attach', '--no-sig-proxy', 'c'])
   t.same(norm('attach', '--sig-proxy=true', 'c'), ['attach', '--sig-proxy', 'c'])
-  t.same(norm('attach', 'c', '--no-stdin'), ['attach', 'c', '--no-stdin'], 'attach flags may follow the container')
+  t.same(norm('exec', '--interactive=false', '--tty=true', 'c', 'sh'), ['exec', '--tty', '--', 'c', 'sh'], 'off-by-default flag =false is dropped')
+  t.same(norm('attach', '--no-stdin=false', 'c'), ['attach', 'c'])
+  t.same(norm('attach', '--no-stdin=true', 'c'), ['attach', '--no-stdin', 'c'])
+  t.same(norm('exec', '--tty=maybe', 'c', 'sh'), ['exec', '--tty=maybe', '--', 'c', 'sh'], 'a bad value is left for oclif to reject')
+})
+
+t.test('attach flags may follow the container, and are shaped there too', async (t) => {
+  t.same(norm('attach', 'c', '--no-stdin'), ['attach', 'c', '--no-stdin'])
+  t.same(norm('attach', 'c', '--sig-proxy=false'), ['attach', 'c', '--no-sig-proxy'])
+  t.same(norm('attach', 'c', '--detach-keys', 'ctrl-x'), ['attach', 'c', '--detach-keys', 'ctrl-x'])
+})
+
+t.test('exec operands are found after the separator, not after a flag value that is --', async (t) => {
+  const shaped = norm('exec', '-w', '--', 'c', 'pwd').slice(1)
+  t.same(shaped, ['-w', '--', '--', 'c', 'pwd'])
+  t.same(operandsAfterSeparator(shaped, COMMAND_SHAPES.exec), ['c', 'pwd'])
+  t.same(operandsAfterSeparator(norm('exec', '-ie', 'A=1', 'c', 'echo', 'c', '--', 'c').slice(1), COMMAND_SHAPES.exec), ['c', 'echo', 'c', '--', 'c'])
+  t.same(operandsAfterSeparator(norm('exec', '--env', 'X', 'c', 'true').slice(1), COMMAND_SHAPES.exec), ['c', 'true'])
 })

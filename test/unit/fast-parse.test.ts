@@ -1,7 +1,7 @@
 // The fast path must parse exactly as oclif does wherever it answers at all.
 import {Parser} from '@oclif/core'
 import t from 'tap'
-import {normalizeArgv} from '../../src/cli/argv.js'
+import {normalizeArgv, operandsAfterSeparator} from '../../src/cli/argv.js'
 import {fastParse} from '../../src/cli/fast-parse.js'
 import {ATTACH_FLAGS, EXEC_FLAGS, type FlagSpecs} from '../../src/cli/flag-specs.js'
 import Attach from '../../src/commands/attach.js'
@@ -14,10 +14,10 @@ type Case = {command: 'exec' | 'attach'; argv: string[]}
 const execFlagForms = [[], ['-i'], ['-t'], ['-it'], ['-d'], ['-e', 'A=1'], ['-eA=1'], ['--env', 'B=2'], ['--env=C=3'],
   ['-e', 'A=1', '-e', 'B'], ['-ie', 'X=1'], ['-u', 'nobody'], ['-w', '/tmp'], ['--workdir=/x'], ['--privileged'],
   ['--detach-keys', 'ctrl-a'], ['-H', 'unix:///x.sock'], ['--env-file', 'f1', '--env-file', 'f2'], ['-u', 'a', '-u', 'b'],
-  ['--help'], ['-h'], ['--bogus'], ['-x'], ['-e'], ['-i', '-i'], ['--tty=false'], ['-e', '-i'], ['--version'], ['-ie=A']]
+  ['--help'], ['-h'], ['--bogus'], ['-x'], ['-e'], ['-i', '-i'], ['--tty=false'], ['--interactive=true'], ['-e', '-i'], ['--version'], ['-ie=A'], ['-w', '--']]
 const operandForms = [[], ['c'], ['c', 'ls'], ['c', 'echo', 'c', 'c'], ['c', 'ls', '-la'], ['c', 'sh', '-c', 'echo --help'], ['c', '-'], ['c', 'x', '--', 'y']]
 const attachFlagForms = [[], ['--no-stdin'], ['--sig-proxy=false'], ['--no-sig-proxy'], ['--sig-proxy'], ['--logs'],
-  ['--detach-keys=ctrl-x'], ['-H', 'unix:///y.sock'], ['--help'], ['--no-logs'], ['--sig-proxy', '--no-sig-proxy']]
+  ['--detach-keys=ctrl-x'], ['-H', 'unix:///y.sock'], ['--help'], ['--no-logs'], ['--sig-proxy', '--no-sig-proxy'], ['--no-stdin=false'], ['--logs=true']]
 const attachOperands = [[], ['c'], ['c', 'extra']]
 
 const cases: Case[] = []
@@ -55,7 +55,7 @@ t.test('fast parse agrees with oclif wherever it answers', async (t) => {
     t.same(clean(fast.flags), clean(oclif.flags), `${label}: same flags`)
     // oclif reorders repeated operands (its argv is sorted by first occurrence); exec takes its operands
     // from after the `--` that argv shaping inserts, and so must the fast path.
-    const operands = command === 'exec' ? args.slice(args.indexOf('--') + 1) : oclif.argv
+    const operands = command === 'exec' ? operandsAfterSeparator(args, COMMAND_SHAPES.exec) : oclif.argv
     t.same(fast.argv, operands, `${label}: same operands`)
   }
   t.ok(answered > 100, `the fast path handles the common cases (${answered} of ${cases.length})`)
