@@ -1,10 +1,8 @@
-import type {ReadStream} from 'node:tty'
-import {DEFAULT_DETACH_KEYS, DockerApi, HijackError, parseDetachKeys, resolveHost, runSession, type WaitResult} from '../transport/index.js'
-import {configuredDetachKeys} from './docker-config.js'
+import {DockerApi, HijackError, resolveHost, type WaitResult} from '../transport/index.js'
 import type {AttachFlags} from './flag-specs.js'
-import {DetachedError, OUTPUT_CLOSED_EXIT, signalExitCode} from './report.js'
+import {signalExitCode} from './report.js'
 import {proxySignals} from './signal-proxy.js'
-import {enterRawMode, followTerminalSize} from './terminal.js'
+import {resolveDetachKeys, runTerminalSession} from './terminal-session.js'
 
 /** Once the container has exited, how long its output stream may linger before we stop reading. */
 export const EXIT_DRAIN_MS = 2000
@@ -24,14 +22,12 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
   exited.catch(() => {}) // read below; a rejection here must not crash the process before then
 
   const tty = Boolean(info.Config.Tty)
-  const stdin = process.stdin
   // Docker checks the terminal whenever stdin is not turned off, whether or not the container takes it.
-  if (!flags['no-stdin'] && tty && !stdin.isTTY) {
+  if (!flags['no-stdin'] && tty && !process.stdin.isTTY) {
     throw new HijackError('cannot attach stdin to a TTY-enabled container because stdin is not a terminal')
   }
   const withStdin = !flags['no-stdin'] && Boolean(info.Config.OpenStdin)
-  const detachKeys = flags['detach-keys'] || configuredDetachKeys()
-  const keys = parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)
+  const detachKeys = resolveDetachKeys(flags['detach-keys'])
 
   // Signals are forwarded from before the attach request, as Docker does.
   const stopSignals = !tty && flags['sig-proxy'] !== false
@@ -44,43 +40,35 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
         (error) => process.stderr.write(`hijack: could not forward signal: ${error.message}\n`),
       )
     : undefined
-  let restore: (() => void) | undefined
-  let stopResize: (() => void) | undefined
   const drained = new AbortController()
+  let drainTimer: NodeJS.Timeout | undefined
   try {
     const {socket} = await api.attach(container, {
       stream: true, stdin: withStdin, stdout: true, stderr: true,
       ...(flags.logs && {logs: true}),
-      ...(detachKeys && {detachKeys}),
+      ...(detachKeys.spec && {detachKeys: detachKeys.spec}),
     })
-    restore = withStdin && tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
-    stopResize = tty
-      ? followTerminalSize(process.stdout, (h, w) => api.resizeContainer(container, h, w), {initialRetries: 0, bump: true})
-      : undefined
     // If the container stopped between inspect and attach, or left a child holding its output open,
     // the stream may never end: once the exit is known, give the output a moment, then stop.
-    let drainTimer: NodeJS.Timeout | undefined
     exited.then(() => { drainTimer = setTimeout(() => drained.abort(), EXIT_DRAIN_MS) }, () => drained.abort())
-    const result = await runSession({
+    const stopped = await runTerminalSession({
       socket,
       tty,
-      stdin: withStdin ? stdin : undefined,
-      stdout: process.stdout,
-      stderr: process.stderr,
+      withStdin,
       // Half-closing a container without StdinOnce makes dockerd end our output (moby#38457).
       halfClose: withStdin && Boolean(info.Config.StdinOnce),
-      detachKeys: keys,
+      detachKeys: detachKeys.keys,
+      resize: (h, w) => api.resizeContainer(container, h, w),
+      resizeOptions: {initialRetries: 0, bump: true},
       signal: drained.signal,
-    }).finally(() => clearTimeout(drainTimer))
-    if (result.detached) throw new DetachedError()
-    if (result.outputClosed) return OUTPUT_CLOSED_EXIT
+    })
+    if (stopped !== undefined) return stopped
     const status = await exited
     // Docker treats an error in the wait result as a failure, whatever the status code.
     if (status.Error?.Message) throw new HijackError(status.Error.Message)
     return status.StatusCode
   } finally {
+    clearTimeout(drainTimer)
     stopSignals?.()
-    stopResize?.()
-    restore?.()
   }
 }

@@ -1,19 +1,15 @@
-import type {ReadStream} from 'node:tty'
-import {DEFAULT_DETACH_KEYS, DockerApi, HijackError, parseDetachKeys, resolveHost, runSession} from '../transport/index.js'
-import {configuredDetachKeys} from './docker-config.js'
+import {DockerApi, HijackError, resolveHost} from '../transport/index.js'
 import {expandEnvFlag, readEnvFile} from './env.js'
 import {execExitCode} from './exec-exit-code.js'
 import type {ExecFlags} from './flag-specs.js'
-import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
-import {enterRawMode, followTerminalSize, terminalSize} from './terminal.js'
+import {terminalSize} from './terminal.js'
+import {resolveDetachKeys, runTerminalSession} from './terminal-session.js'
 
 /** `hijack exec`: returns the exit status; expected failures throw a HijackError carrying theirs. */
 export async function runExec(flags: ExecFlags, container: string, cmd: string[]): Promise<number> {
-  const stdin = process.stdin
   const tty = Boolean(flags.tty)
   const interactive = Boolean(flags.interactive) && !flags.detach
-  const detachKeys = flags['detach-keys'] || configuredDetachKeys()
-  const keys = parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)
+  const detachKeys = resolveDetachKeys(flags['detach-keys'])
   const env: string[] = []
   for (const file of flags['env-file'] ?? []) env.push(...(await readEnvFile(file)))
   for (const entry of flags.env ?? []) env.push(expandEnvFlag(entry))
@@ -21,7 +17,7 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   const api = await DockerApi.connect(resolveHost(flags.host))
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
-  if (interactive && tty && !stdin.isTTY) {
+  if (interactive && tty && !process.stdin.isTTY) {
     throw new HijackError('cannot attach stdin to a TTY-enabled container because stdin is not a terminal')
   }
   const consoleSize = tty && api.supports('1.42') ? terminalSize(process.stdout) : undefined
@@ -35,7 +31,7 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
     ...(flags.workdir && {WorkingDir: flags.workdir}),
     ...(flags.user && {User: flags.user}),
     ...(flags.privileged && {Privileged: true}),
-    ...(detachKeys && {DetachKeys: detachKeys}),
+    ...(detachKeys.spec && {DetachKeys: detachKeys.spec}),
     ...(consoleSize && {ConsoleSize: consoleSize}),
   })
   if (flags.detach) {
@@ -44,23 +40,13 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   }
 
   const {socket} = await api.startExec(execId, tty, consoleSize)
-  const restore = interactive && tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
-  const stopResize = tty ? followTerminalSize(process.stdout, (h, w) => api.resizeExec(execId, h, w)) : undefined
-  try {
-    const result = await runSession({
-      socket,
-      tty,
-      stdin: interactive ? stdin : undefined,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      halfClose: true,
-      detachKeys: keys,
-    })
-    if (result.detached) throw new DetachedError()
-    if (result.outputClosed) return OUTPUT_CLOSED_EXIT
-  } finally {
-    stopResize?.()
-    restore?.()
-  }
-  return execExitCode(api, execId)
+  const stopped = await runTerminalSession({
+    socket,
+    tty,
+    withStdin: interactive,
+    halfClose: true,
+    detachKeys: detachKeys.keys,
+    resize: (h, w) => api.resizeExec(execId, h, w),
+  })
+  return stopped ?? execExitCode(api, execId)
 }

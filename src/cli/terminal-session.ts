@@ -1,0 +1,55 @@
+import type {Socket} from 'node:net'
+import type {ReadStream} from 'node:tty'
+import {DEFAULT_DETACH_KEYS, parseDetachKeys, runSession} from '../transport/index.js'
+import {configuredDetachKeys} from './docker-config.js'
+import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
+import {enterRawMode, followTerminalSize} from './terminal.js'
+
+/** The detach sequence: the flag, else `detachKeys` from the Docker config, else ctrl-p,ctrl-q. */
+export function resolveDetachKeys(flag: string | undefined): {spec: string | undefined; keys: number[]} {
+  const spec = flag || configuredDetachKeys()
+  return {spec, keys: parseDetachKeys(spec ?? DEFAULT_DETACH_KEYS)}
+}
+
+export interface TerminalSessionOptions {
+  socket: Socket
+  tty: boolean
+  /** Our stdin is attached to the session. */
+  withStdin: boolean
+  halfClose: boolean
+  detachKeys: number[]
+  /** How to tell the daemon our terminal size, and how (exec retries, attach bumps). */
+  resize?: (rows: number, cols: number) => Promise<void>
+  resizeOptions?: {initialRetries?: number; bump?: boolean}
+  signal?: AbortSignal
+}
+
+/**
+ * Runs a hijacked session on this process's stdio: raw mode when a terminal types into a TTY session,
+ * resize on size changes, the terminal restored on every way out. Resolves with undefined when the
+ * output ended, or with the exit code to use at once (our stdout closed); a detach throws.
+ */
+export async function runTerminalSession(options: TerminalSessionOptions): Promise<number | undefined> {
+  const stdin = process.stdin
+  const restore = options.withStdin && options.tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
+  const stopResize = options.tty && options.resize
+    ? followTerminalSize(process.stdout, options.resize, options.resizeOptions)
+    : undefined
+  try {
+    const result = await runSession({
+      socket: options.socket,
+      tty: options.tty,
+      stdin: options.withStdin ? stdin : undefined,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      halfClose: options.halfClose,
+      detachKeys: options.detachKeys,
+      signal: options.signal,
+    })
+    if (result.detached) throw new DetachedError()
+    return result.outputClosed ? OUTPUT_CLOSED_EXIT : undefined
+  } finally {
+    stopResize?.()
+    restore?.()
+  }
+}
