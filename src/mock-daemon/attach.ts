@@ -3,6 +3,7 @@ import type {Socket} from 'node:net'
 import type {Writable} from 'node:stream'
 import {STDOUT} from '../transport/stdcopy.js'
 import type {Container, Subscriber} from './containers.js'
+import type {MockProcess} from './runtime.js'
 import {discardInput, type OutputStream, pumpStdin} from './hijacked.js'
 import {detachFilter} from './stdin.js'
 
@@ -24,13 +25,11 @@ export interface AttachSession {
 
 /**
  * Streams the container's output to this client (after the replayed log with logs=1) until the main
- * process exits. Stdin goes to the main process; the client's half-close ends it only with StdinOnce.
- * Resolves when the connection has closed.
+ * process exits; an attach to a container that is not running waits for its next start. Stdin goes to
+ * the main process; the client's half-close ends it only with StdinOnce. Resolves when the connection has closed.
  */
 export function runAttach(container: Container, session: AttachSession, options: AttachOptions): Promise<void> {
   const {socket, output} = session
-  const proc = container.process
-  const wasRunning = container.running
   const sub: Subscriber = {
     wants: (type) => (type === STDOUT ? options.stdout : options.stderr),
     write: (type, data) => output.write(type, data),
@@ -40,7 +39,7 @@ export function runAttach(container: Container, session: AttachSession, options:
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   const detach = container.attach(sub, options.logs, options.stream)
   closed.then(detach)
-  if (options.stdin && options.stream && wasRunning && proc && container.spec.openStdin) {
+  const connectStdin = (proc: MockProcess): void => {
     const stdinOnce = (): void => {
       if (container.spec.stdinOnce && container.process === proc) proc.stdin.end()
     }
@@ -56,6 +55,18 @@ export function runAttach(container: Container, session: AttachSession, options:
       if (target === proc.stdin) stdinOnce()
       else target.end()
     })
+  }
+  if (options.stdin && options.stream && container.spec.openStdin && !container.removed) {
+    if (container.running && container.process) connectStdin(container.process)
+    else {
+      // Stdin (and its EOF) waits in the socket until the process exists; only this first start gets it.
+      socket.pause()
+      const forget = container.onStarted((proc) => {
+        forget()
+        if (!socket.destroyed) connectStdin(proc)
+      })
+      closed.then(forget)
+    }
   } else {
     discardInput(socket, session.clientEnded, () => {})
   }

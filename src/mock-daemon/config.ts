@@ -19,7 +19,15 @@ export interface ContainerConfig {
 }
 
 export interface MockConfig {
-  containers: ContainerConfig[]
+  containers?: ContainerConfig[]
+  /** Runtime of containers that do not name one, config and API-created alike (default "process"). */
+  defaultRuntime?: RuntimeName
+}
+
+/** A validated config. */
+export interface DaemonConfig {
+  containers: ContainerSpec[]
+  defaultRuntime: RuntimeName
 }
 
 /** A validated container: every optional field filled in. */
@@ -36,6 +44,13 @@ export interface ContainerSpec {
   labels: Record<string, string>
   runtime: RuntimeName
   faults: Faults
+  /** Created through the API: prepended to `cmd` when the process starts (config containers: none). */
+  entrypoint?: string[]
+  /** Created through the API: what the client sent, echoed by inspect (NetworkMode is always "none"). */
+  hostConfig?: Record<string, unknown>
+  /** Created through the API: `stop` defaults (Docker's StopSignal, StopTimeout). */
+  stopSignal?: NodeJS.Signals
+  stopTimeout?: number
 }
 
 export class ConfigError extends Error {}
@@ -60,7 +75,11 @@ function optionalBool(value: unknown, where: string): boolean {
   return value
 }
 
-function containerSpec(raw: unknown, index: number): ContainerSpec {
+export function isRuntimeName(value: unknown): value is RuntimeName {
+  return value === 'process' || value === 'builtin'
+}
+
+function containerSpec(raw: unknown, index: number, defaultRuntime: RuntimeName): ContainerSpec {
   const at = `containers[${index}]`
   if (!isObject(raw)) throw new ConfigError(`${at}: expected an object`)
   for (const key of Object.keys(raw)) {
@@ -74,8 +93,8 @@ function containerSpec(raw: unknown, index: number): ContainerSpec {
   }
   if (raw.image !== undefined && typeof raw.image !== 'string') throw new ConfigError(`${where}.image: expected a string`)
   if (raw.workdir !== undefined && typeof raw.workdir !== 'string') throw new ConfigError(`${where}.workdir: expected a string`)
-  const runtime = raw.runtime ?? 'process'
-  if (runtime !== 'process' && runtime !== 'builtin') throw new ConfigError(`${where}.runtime: expected "process" or "builtin"`)
+  const runtime = raw.runtime ?? defaultRuntime
+  if (!isRuntimeName(runtime)) throw new ConfigError(`${where}.runtime: expected "process" or "builtin"`)
   const labels = raw.labels ?? {}
   if (!isObject(labels) || !Object.values(labels).every((v) => typeof v === 'string')) {
     throw new ConfigError(`${where}.labels: expected an object of strings`)
@@ -106,14 +125,16 @@ function containerSpec(raw: unknown, index: number): ContainerSpec {
 }
 
 /** Checks a parsed config; every problem names the container and key. */
-export function validateConfig(raw: unknown): ContainerSpec[] {
+export function validateDaemonConfig(raw: unknown): DaemonConfig {
   if (!isObject(raw)) throw new ConfigError('config: expected a JSON object like {"containers": [...]}')
   for (const key of Object.keys(raw)) {
-    if (key !== 'containers') throw new ConfigError(`config: unknown key "${key}" (known: containers)`)
+    if (key !== 'containers' && key !== 'defaultRuntime') throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime)`)
   }
-  if (raw.containers === undefined) return []
+  const defaultRuntime = raw.defaultRuntime ?? 'process'
+  if (!isRuntimeName(defaultRuntime)) throw new ConfigError('config.defaultRuntime: expected "process" or "builtin"')
+  if (raw.containers === undefined) return {containers: [], defaultRuntime}
   if (!Array.isArray(raw.containers)) throw new ConfigError('config.containers: expected an array')
-  const specs = raw.containers.map((c, i) => containerSpec(c, i))
+  const specs = raw.containers.map((c, i) => containerSpec(c, i, defaultRuntime))
   const names = new Set<string>()
   const ids = new Set<string>()
   for (const spec of specs) {
@@ -124,10 +145,19 @@ export function validateConfig(raw: unknown): ContainerSpec[] {
       ids.add(spec.id)
     }
   }
-  return specs
+  return {containers: specs, defaultRuntime}
+}
+
+/** The containers of a parsed config (see validateDaemonConfig). */
+export function validateConfig(raw: unknown): ContainerSpec[] {
+  return validateDaemonConfig(raw).containers
 }
 
 export async function loadConfigFile(file: string): Promise<ContainerSpec[]> {
+  return (await loadDaemonConfigFile(file)).containers
+}
+
+export async function loadDaemonConfigFile(file: string): Promise<DaemonConfig> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -141,7 +171,7 @@ export async function loadConfigFile(file: string): Promise<ContainerSpec[]> {
     throw new ConfigError(`config ${file} is not valid JSON: ${(error as Error).message}`)
   }
   try {
-    return validateConfig(raw)
+    return validateDaemonConfig(raw)
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${file}: ${error.message}`)
     throw error

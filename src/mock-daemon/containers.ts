@@ -2,7 +2,7 @@
 import {randomBytes} from 'node:crypto'
 import {constants as osConstants} from 'node:os'
 import type {Readable} from 'node:stream'
-import type {ContainerInspectInfo} from 'dockerode'
+import type {ContainerInfo, ContainerInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {ContainerSpec} from './config.js'
 import type {Faults} from './faults.js'
@@ -16,6 +16,31 @@ export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 export function newId(): string {
   return randomBytes(32).toString('hex')
 }
+
+/** Docker's (go-units) HumanDuration, as in `Up 5 seconds` and `Exited (0) 2 minutes ago`. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000)
+  if (seconds < 1) return 'Less than a second'
+  if (seconds === 1) return '1 second'
+  if (seconds < 60) return `${seconds} seconds`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes === 1) return 'About a minute'
+  if (minutes < 60) return `${minutes} minutes`
+  const hours = Math.floor(ms / 3_600_000 + 0.5)
+  if (hours === 1) return 'About an hour'
+  if (hours < 48) return `${hours} hours`
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`
+}
+
+/** The `Command` column of a container list: path, then arguments quoted when they hold a space. */
+function commandLine(argv: readonly string[]): string {
+  return argv.map((arg, i) => (i > 0 && arg.includes(' ') ? `'${arg}'` : arg)).join(' ')
+}
+
+export const IMAGE_ID = `sha256:${'0'.repeat(64)}`
 
 /** Keeps the newest output up to a byte budget, for attach `logs=1`. */
 export class OutputLog {
@@ -88,6 +113,12 @@ export class Container {
   private readonly blocked = new Set<Subscriber>()
   private exitWaiters: ((code: number) => void)[] = []
   private readonly exitListeners = new Set<() => void>()
+  private readonly startListeners = new Set<(process: MockProcess) => void>()
+  private removalWaiters: ((code: number) => void)[] = []
+  /** Set once DELETE /containers/{id} has taken it out of the store. */
+  removed = false
+  /** Why the last start failed (inspect State.Error), '' otherwise. */
+  error = ''
 
   constructor(readonly spec: ContainerSpec, private readonly options: ContainerOptions) {
     this.id = spec.id ?? newId()
@@ -105,9 +136,25 @@ export class Container {
     return this.options.runtime
   }
 
+  /** What runs: the entrypoint, then the command. */
+  get argv(): string[] {
+    return [...(this.spec.entrypoint ?? []), ...this.spec.cmd]
+  }
+
+  /** A start that failed before any process ran (Docker answers the start request with the error). */
+  failStart(code: number, message: string): void {
+    this.process = undefined
+    this.error = message
+    this.startedAt = new Date().toISOString()
+    // Waiters, attach clients and AutoRemove learn of it as of any exit.
+    this.settle(code)
+  }
+
   start(): void {
     if (this.running) return
-    const proc = this.options.runtime.spawn({cmd: this.spec.cmd, env: this.env, workdir: this.spec.workdir || undefined, tty: this.spec.tty})
+    const proc = this.options.runtime.spawn({cmd: this.argv, env: this.env, workdir: this.spec.workdir || undefined, tty: this.spec.tty, main: true})
+    this.error = ''
+    this.exitCode = 0
     this.options.track(proc)
     this.process = proc
     this.status = 'running'
@@ -119,6 +166,13 @@ export class Container {
     this.collect(proc.stdout, STDOUT)
     this.collect(proc.stderr, STDERR)
     Promise.all([proc.exited, outputsDone(proc.stdout, proc.stderr)]).then(([code]) => this.onExit(proc, code))
+    for (const listener of this.startListeners) listener(proc)
+  }
+
+  /** Runs each time a main process starts (an attach made before the start connects its stdin then). */
+  onStarted(listener: (process: MockProcess) => void): () => void {
+    this.startListeners.add(listener)
+    return () => this.startListeners.delete(listener)
   }
 
   private collect(stream: Readable, type: OutputType): void {
@@ -154,6 +208,10 @@ export class Container {
 
   private onExit(proc: MockProcess, code: number): void {
     if (this.process !== proc) return
+    this.settle(code)
+  }
+
+  private settle(code: number): void {
     this.status = 'exited'
     this.exitCode = code
     this.finishedAt = new Date().toISOString()
@@ -173,14 +231,18 @@ export class Container {
     return () => this.exitListeners.delete(listener)
   }
 
-  /** Sends the earlier output if asked, then follows the live output until the main process exits. */
+  /**
+   * Sends the earlier output if asked, then follows the live output until the main process exits.
+   * Like dockerd, a stream attach to a container that is not running waits for its next start
+   * (`docker run` and `docker start -a` attach first, then start).
+   */
   attach(sub: Subscriber, replayLogs: boolean, stream: boolean): () => void {
     if (replayLogs) {
       for (const entry of this.log.replay()) {
         if (sub.wants(entry.type)) sub.write(entry.type, entry.data)
       }
     }
-    if (!stream || !this.running) {
+    if (!stream || this.removed) {
       sub.finish()
       return () => {}
     }
@@ -195,8 +257,8 @@ export class Container {
     this.process?.kill(signal)
   }
 
-  /** TERM, then KILL after `seconds`; resolves once the main process has exited. */
-  async stop(seconds: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** TERM (or the StopSignal), then KILL after `seconds` (-1: never); resolves once the main process has exited. */
+  async stop(seconds = this.spec.stopTimeout ?? 10, signal: NodeJS.Signals = this.spec.stopSignal ?? 'SIGTERM'): Promise<void> {
     if (!this.running) return
     const exited = this.wait('next-exit')
     this.kill(signal)
@@ -208,18 +270,64 @@ export class Container {
   }
 
   wait(condition: WaitCondition): Promise<number> {
-    if (condition !== 'next-exit' && !this.running) return Promise.resolve(this.exitCode)
+    if (condition === 'removed') {
+      if (this.removed) return Promise.resolve(this.exitCode)
+      return new Promise((resolve) => this.removalWaiters.push(resolve))
+    }
+    if (condition === 'not-running' && !this.running) return Promise.resolve(this.exitCode)
     return new Promise((resolve) => this.exitWaiters.push(resolve))
+  }
+
+  /** Marks it removed (the caller has stopped it and takes it out of the store); ends its waiters and attach clients. */
+  markRemoved(): void {
+    if (this.removed) return
+    this.removed = true
+    const subs = [...this.subscribers]
+    this.subscribers.clear()
+    this.blocked.clear()
+    for (const sub of subs) sub.finish()
+    const waiters = [...this.exitWaiters, ...this.removalWaiters]
+    this.exitWaiters = []
+    this.removalWaiters = []
+    for (const resolve of waiters) resolve(this.exitCode)
+    this.startListeners.clear()
+  }
+
+  /** Docker's words for the state: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
+  statusText(now = Date.now()): string {
+    if (this.running) return `Up ${humanDuration(now - Date.parse(this.startedAt))}`
+    if (this.startedAt === ZERO_TIME) return 'Created'
+    return `Exited (${this.exitCode}) ${humanDuration(now - Date.parse(this.finishedAt))} ago`
+  }
+
+  /** The `GET /containers/json` entry. */
+  summary(now = Date.now()): ContainerInfo {
+    return {
+      Id: this.id,
+      Names: [`/${this.name}`],
+      Image: this.spec.image,
+      ImageID: IMAGE_ID,
+      Command: commandLine(this.argv),
+      Created: Math.floor(Date.parse(this.created) / 1000),
+      Ports: [],
+      Labels: {...this.spec.labels},
+      State: this.status,
+      Status: this.statusText(now),
+      HostConfig: {NetworkMode: 'none'},
+      NetworkSettings: {Networks: {}},
+      Mounts: [],
+    }
   }
 
   inspect(): ContainerInspectInfo {
     const {spec} = this
     const running = this.running
+    const argv = this.argv
     return {
       Id: this.id,
       Created: this.created,
-      Path: spec.cmd[0],
-      Args: spec.cmd.slice(1),
+      Path: argv[0],
+      Args: argv.slice(1),
       State: {
         Status: this.status,
         Running: running,
@@ -229,11 +337,11 @@ export class Container {
         Dead: false,
         Pid: running ? this.pid : 0,
         ExitCode: running ? 0 : this.exitCode,
-        Error: '',
+        Error: this.error,
         StartedAt: this.startedAt,
         FinishedAt: this.finishedAt,
       },
-      Image: `sha256:${'0'.repeat(64)}`,
+      Image: IMAGE_ID,
       ResolvConfPath: '',
       HostnamePath: '',
       HostsPath: '',
@@ -246,7 +354,7 @@ export class Container {
       ProcessLabel: '',
       AppArmorProfile: '',
       ExecIDs: this.execIds.length > 0 ? [...this.execIds] : undefined,
-      HostConfig: {NetworkMode: 'none'},
+      HostConfig: {...spec.hostConfig, NetworkMode: 'none'},
       GraphDriver: {Name: 'mock', Data: {DeviceId: '', DeviceName: '', DeviceSize: ''}},
       Mounts: [],
       Config: {
@@ -262,10 +370,12 @@ export class Container {
         StdinOnce: spec.stdinOnce,
         Env: [...this.env],
         Cmd: [...spec.cmd],
+        ...(spec.entrypoint && spec.entrypoint.length > 0 ? {Entrypoint: [...spec.entrypoint]} : {}),
         Image: spec.image,
         Volumes: {},
         WorkingDir: spec.workdir,
         Labels: {...spec.labels},
+        ...(spec.stopSignal ? {StopSignal: spec.stopSignal} : {}),
       },
       NetworkSettings: {SandboxID: '', Ports: {}, SandboxKey: '', Networks: {}},
     }
@@ -285,6 +395,11 @@ export class ContainerStore {
 
   all(): readonly Container[] {
     return this.list
+  }
+
+  remove(container: Container): void {
+    const at = this.list.indexOf(container)
+    if (at >= 0) this.list.splice(at, 1)
   }
 
   /** undefined when not found; throws AmbiguousError for a prefix that matches several ids. */

@@ -61,6 +61,8 @@ export class ExecRecord {
       this.exitCode = code
       this.running = false
       this.exitedAt = Date.now()
+      // The record stays for inspect; the process, its streams and the session they reach do not.
+      this.process = undefined
     })
     for (const resolve of this.startWaiters) resolve()
     this.startWaiters = []

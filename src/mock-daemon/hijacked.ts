@@ -1,6 +1,13 @@
 // The hijacked side of a connection: the response head, the output (framed or raw) and stdin.
 // Faults that shape bytes on the wire live in WireWriter; faults about the end of the stream in finish().
+//
+// Memory: the mock holds thousands of concurrent sessions (bench/mock-scale.js), so what a session keeps
+// while it is open counts: output goes straight to the socket unless a wire fault needs WireWriter,
+// listeners are shared functions or plain `on` (a `once` costs a wrapper, a bound function and a state
+// object), and a finished session waits for the client's close in one shared sweep, not in a timer of its own.
+import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
+import {performance} from 'node:perf_hooks'
 import {type Readable, Writable} from 'node:stream'
 import {frameHeader, STDERR, STDOUT, SYSTEMERR, writeFrame} from '../transport/stdcopy.js'
 import type {Faults} from './faults.js'
@@ -9,6 +16,45 @@ export type OutputType = typeof STDOUT | typeof STDERR
 
 /** How long a finished session waits for the client to close its side. */
 const LINGER_MS = 30_000
+/** How often the lingering sessions are looked at: a session lingers LINGER_MS to LINGER_MS + SWEEP_MS. */
+const SWEEP_MS = 1000
+
+/** Sockets whose output has ended, with the time (performance.now()) they are cut if still open. */
+const lingering = new Map<Socket, number>()
+let sweeper: NodeJS.Timeout | undefined
+
+function stopLingering(this: Socket): void {
+  lingering.delete(this)
+}
+
+function sweepLingering(): void {
+  const now = performance.now()
+  // Insertion order is deadline order (the delay is constant): stop at the first one still in time.
+  for (const [socket, deadline] of lingering) {
+    if (deadline > now) break
+    lingering.delete(socket)
+    socket.destroy()
+  }
+  if (lingering.size === 0 && sweeper) {
+    clearInterval(sweeper)
+    sweeper = undefined
+  }
+}
+
+/** After our FIN the client should close its side; one that never does is not kept forever. */
+function linger(socket: Socket): void {
+  if (socket.destroyed || lingering.has(socket)) return
+  lingering.set(socket, performance.now() + LINGER_MS)
+  socket.on('close', stopLingering)
+  sweeper ??= setInterval(sweepLingering, SWEEP_MS).unref()
+}
+
+function ignore(): void {}
+
+/** Whether `faults` shape the output bytes on the wire (then they go through WireWriter). */
+function hasWireFaults(faults: Faults): boolean {
+  return Boolean(faults.coalesceHead || faults.stallMs || faults.splitWrites !== undefined || faults.closeAfterBytes !== undefined)
+}
 
 /**
  * Writes output bytes to the socket and applies the wire faults: coalesceHead (the head waits for
@@ -101,20 +147,39 @@ function waitDrain(socket: Socket, callback: () => void): void {
   socket.on('close', done)
 }
 
-/** The output side of one hijacked session: stdcopy frames or raw bytes, and the end-of-stream faults. */
+/**
+ * The output side of one hijacked session: stdcopy frames or raw bytes, and the end-of-stream faults.
+ * Without wire faults the bytes go straight to the socket (a frame's header and payload in one writev);
+ * backpressure is the socket's own: write() returns false and `wire` emits 'drain' when the socket has
+ * drained, or has closed (writes to a closed connection are dropped, so a paused producer can finish).
+ */
 export class OutputStream {
-  readonly wire: WireWriter
+  /** Only with wire faults: the Writable that applies them. */
+  private readonly writer: WireWriter | undefined
+  /** Dropped at finish(): whatever still holds this stream (a process's listeners) does not hold the connection. */
+  private socket: Socket | undefined
   private held: {type: OutputType; data: Buffer} | undefined
   private finished = false
+  private draining: (() => void) | undefined
+  /** Made on first use: only a producer that met backpressure waits for 'drain'. */
+  private events: EventEmitter | undefined
 
   constructor(socket: Socket, head: Buffer, readonly multiplexed: boolean, private readonly faults: Faults) {
-    this.wire = new WireWriter(socket, faults, head)
-    this.wire.on('error', () => socket.destroy())
-    // After our FIN the client should close its side; one that never does is not kept forever.
-    this.wire.once('finish', () => {
-      const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref()
-      socket.once('close', () => clearTimeout(timer))
-    })
+    this.socket = socket
+    if (hasWireFaults(faults)) {
+      const writer = new WireWriter(socket, faults, head)
+      writer.on('error', () => socket.destroy())
+      writer.once('finish', () => linger(socket))
+      this.writer = writer
+    } else {
+      this.writer = undefined
+      socket.write(head)
+    }
+  }
+
+  /** What to wait on for 'drain' after write() returned false. */
+  get wire(): EventEmitter {
+    return this.writer ?? (this.events ??= new EventEmitter())
   }
 
   /** Writes one chunk; false means wait for `wire` 'drain'. */
@@ -124,33 +189,66 @@ export class OutputStream {
       // Hold each chunk back until the next one shows it was not the last.
       const previous = this.held
       this.held = {type, data}
-      return previous ? this.emit(previous.type, previous.data) : true
+      return previous ? this.send(previous.type, previous.data) : true
     }
-    return this.emit(type, data)
+    return this.send(type, data)
   }
 
-  private emit(type: OutputType | typeof SYSTEMERR, data: Buffer): boolean {
-    if (this.multiplexed) return writeFrame(this.wire, type, data)
-    return this.wire.write(data)
+  private send(type: OutputType | typeof SYSTEMERR, data: Buffer): boolean {
+    const {writer, socket} = this
+    if (writer) return this.multiplexed ? writeFrame(writer, type, data) : writer.write(data)
+    if (!socket || socket.destroyed || data.length === 0) return true
+    let ok: boolean
+    if (this.multiplexed) {
+      socket.cork()
+      socket.write(frameHeader(type, data.length))
+      ok = socket.write(data)
+      socket.uncork()
+    } else ok = socket.write(data)
+    if (!ok) this.waitDrain()
+    return ok
+  }
+
+  private waitDrain(): void {
+    const socket = this.socket
+    if (this.draining || !socket) return
+    const done = (): void => {
+      socket.off('drain', done)
+      socket.off('close', done)
+      this.draining = undefined
+      this.events?.emit('drain')
+    }
+    this.draining = done
+    socket.on('drain', done)
+    socket.on('close', done)
   }
 
   /** Ends the stream: the truncated last frame and the systemerr frame when those faults are set. */
   finish(): void {
     if (this.finished) return
     this.finished = true
+    const {writer, socket} = this
     const held = this.held
     this.held = undefined
-    if (held) {
+    const out = writer ?? (socket?.destroyed === false ? socket : undefined)
+    if (held && out) {
       const cut = Math.min(4, held.data.length)
       if (this.multiplexed) {
-        this.wire.cork()
-        this.wire.write(frameHeader(held.type, held.data.length))
-        if (held.data.length > cut) this.wire.write(held.data.subarray(0, held.data.length - cut))
-        this.wire.uncork()
-      } else if (held.data.length > cut) this.wire.write(held.data.subarray(0, held.data.length - cut))
+        out.cork()
+        out.write(frameHeader(held.type, held.data.length))
+        if (held.data.length > cut) out.write(held.data.subarray(0, held.data.length - cut))
+        out.uncork()
+      } else if (held.data.length > cut) out.write(held.data.subarray(0, held.data.length - cut))
     }
-    if (this.faults.systemError !== undefined) this.emit(SYSTEMERR, Buffer.from(this.faults.systemError))
-    this.wire.end()
+    if (this.faults.systemError !== undefined) this.send(SYSTEMERR, Buffer.from(this.faults.systemError))
+    if (writer) writer.end()
+    else if (socket && !socket.destroyed) {
+      socket.end()
+      linger(socket)
+    }
+    // A producer still waiting for room goes on (its writes are dropped from here on).
+    if (this.draining) this.draining()
+    this.socket = undefined
   }
 }
 
@@ -177,7 +275,7 @@ export function pumpStdin(socket: Socket, leftover: Buffer, alreadyEnded: boolea
     return
   }
   socket.on('data', write)
-  socket.once('end', onEnd)
+  socket.on('end', onEnd) // 'end' comes once: no once() wrapper
   if (!waiting) socket.resume()
 }
 
@@ -186,15 +284,29 @@ export function pumpStdin(socket: Socket, leftover: Buffer, alreadyEnded: boolea
  * about `exited`: the stream must not end before the last output bytes were written to it.
  */
 export function outputsDone(...streams: Readable[]): Promise<void> {
-  return Promise.all(streams.map((stream) => new Promise<void>((resolve) => {
-    if (stream.readableEnded || stream.destroyed) {
-      resolve()
-      return
+  // One promise and one small listener per stream (this runs for every exec).
+  return new Promise<void>((resolve) => {
+    let pending = streams.length + 1
+    const settle = (): void => {
+      if (--pending === 0) resolve()
     }
-    stream.once('end', resolve)
-    stream.once('close', resolve)
-    stream.once('error', () => resolve())
-  }))).then(() => {})
+    for (const stream of streams) {
+      if (stream.readableEnded || stream.destroyed) {
+        settle()
+        continue
+      }
+      let done = false
+      const onDone = (): void => {
+        if (done) return
+        done = true
+        settle()
+      }
+      stream.on('end', onDone)
+      stream.on('close', onDone)
+      stream.on('error', onDone)
+    }
+    settle()
+  })
 }
 
 /** Reads and discards what the client sends (no stdin attached) but still notices its half-close. */
@@ -203,7 +315,7 @@ export function discardInput(socket: Socket, alreadyEnded: boolean, onEnd: () =>
     onEnd()
     return
   }
-  socket.on('data', () => {})
-  socket.once('end', onEnd)
+  socket.on('data', ignore)
+  socket.on('end', onEnd)
   socket.resume()
 }

@@ -167,10 +167,45 @@ export class SocketReader {
   }
 }
 
+/**
+ * A parsed head. The query is parsed when first asked for: a streaming request keeps its head for the
+ * whole session, and a URLSearchParams (with its URL) is several hundred bytes nobody reads after routing.
+ */
+class ParsedHead implements RequestHead {
+  private params: URLSearchParams | undefined
+
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    readonly path: string,
+    private readonly search: string,
+    readonly headers: Record<string, string>,
+    readonly httpVersion: string,
+    readonly upgrade: boolean,
+    readonly keepAlive: boolean,
+    readonly contentLength: number | undefined,
+    readonly chunked: boolean,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.params ??= new URLSearchParams(this.search))
+  }
+}
+
+const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((m) => [m, m]))
+
 /** Parses a request head; anything malformed is a 400. */
 export function parseHead(raw: Buffer): RequestHead {
-  const text = raw.toString('latin1')
-  const lines = text.slice(0, -4).split('\r\n')
+  // Line by line from the buffer: the strings kept (header values, the target) then hold on to their own
+  // line at most, not to the text of the whole head.
+  const lines: string[] = []
+  const end = raw.length - 4
+  for (let at = 0; at <= end;) {
+    let eol = raw.indexOf('\r\n', at, 'latin1')
+    if (eol < 0 || eol > end) eol = end
+    lines.push(raw.toString('latin1', at, eol))
+    at = eol + 2
+  }
   const m = /^([A-Z]+) (\S+) HTTP\/(1\.[01])$/.exec(lines[0] ?? '')
   if (!m) throw new ApiError(400, 'malformed HTTP request line')
   const headers: Record<string, string> = {}
@@ -203,18 +238,18 @@ export function parseHead(raw: Buffer): RequestHead {
   } catch {
     throw new ApiError(400, 'malformed request target')
   }
-  return {
-    method: m[1],
-    target: m[2],
-    path: url.pathname,
-    query: url.searchParams,
+  return new ParsedHead(
+    METHODS.get(m[1]) ?? m[1],
+    m[2],
+    url.pathname,
+    url.search,
     headers,
     httpVersion,
-    upgrade: connection.includes('upgrade') && headers.upgrade !== undefined,
-    keepAlive: httpVersion === '1.1' ? !connection.includes('close') : connection.includes('keep-alive'),
+    connection.includes('upgrade') && headers.upgrade !== undefined,
+    httpVersion === '1.1' ? !connection.includes('close') : connection.includes('keep-alive'),
     contentLength,
-    chunked: te === 'chunked',
-  }
+    te === 'chunked',
+  )
 }
 
 export function reasonPhrase(status: number): string {

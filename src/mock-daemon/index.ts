@@ -4,14 +4,14 @@ import {chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {connect, createServer, isIP, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {type ContainerSpec, loadConfigFile, type MockConfig, validateConfig} from './config.js'
+import {type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, parseFaultFlags, parseFaults} from './faults.js'
 import {BuiltinRuntime} from './runtime-builtin.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Runtime} from './runtime.js'
 import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
 
-export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig} from './config.js'
+export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
 export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
 export type {RequestRecord} from './server.js'
@@ -43,7 +43,7 @@ export interface MockDaemon {
   port?: number
   /** 'request' {method, path, status, durationMs}, 'attach' {container, id}, 'exec-start' {id, container, detach}. */
   events: EventEmitter
-  /** Inspect-shaped state of a container by name or id (undefined when unknown). */
+  /** Inspect-shaped state of a container by name or id (undefined when unknown or removed). */
   container(ref: string): {id: string; name: string; running: boolean; exitCode: number; pid: number} | undefined
   /** Stops listening, ends every session, kills every process it started and removes the socket. */
   close(): Promise<void>
@@ -140,21 +140,22 @@ function daemonFaults(raw: MockDaemonOptions['faults']): Faults {
   return Array.isArray(raw) ? parseFaultFlags(raw) : parseFaults(raw, 'daemon faults')
 }
 
-async function containerSpecs(config: MockDaemonOptions['config']): Promise<ContainerSpec[]> {
-  if (config === undefined) return []
-  return typeof config === 'string' ? loadConfigFile(config) : validateConfig(config)
+async function daemonConfig(config: MockDaemonOptions['config']): Promise<DaemonConfig> {
+  if (config === undefined) return {containers: [], defaultRuntime: 'process'}
+  return typeof config === 'string' ? loadDaemonConfigFile(config) : validateDaemonConfig(config)
 }
 
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
-  const specs = await containerSpecs(options.config)
+  const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
   const mock = new MockServer({
     containers: specs,
     faults,
     runtimes: {process: options.runtimes?.process ?? new ProcessRuntime(), builtin: options.runtimes?.builtin ?? new BuiltinRuntime()},
+    defaultRuntime,
     limits: {...DEFAULT_LIMITS, ...options.limits},
     log,
   })
@@ -167,7 +168,9 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
   let tempDir: string | undefined
   if (options.listen !== undefined) {
     const {host, port: wanted} = parseListen(options.listen, options.unsafeListen)
-    port = await listenTcp(server, host, wanted)
+    port = await listenTcp(server, host, wanted).catch((error: Error) => {
+      throw new ListenError(`cannot listen on ${options.listen}: ${error.message}`)
+    })
     url = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`
   } else {
     if (options.socket === undefined) {
@@ -177,7 +180,9 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
       socketPath = resolve(options.socket)
       await prepareSocketPath(socketPath)
     }
-    await listenUnix(server, socketPath)
+    await listenUnix(server, socketPath).catch((error: Error) => {
+      throw new ListenError(`cannot listen on ${socketPath}: ${error.message}`)
+    })
     url = `unix://${socketPath}`
   }
   mock.startContainers()

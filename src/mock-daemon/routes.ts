@@ -2,9 +2,12 @@
 import {arch, cpus, hostname, release, totalmem} from 'node:os'
 import {HijackError} from '../transport/errors.js'
 import {runAttach} from './attach.js'
-import {type Container, AmbiguousError, parseSignal, type WaitCondition} from './containers.js'
+import {type ContainerSpec, isRuntimeName, type RuntimeName} from './config.js'
+import {AmbiguousError, Container, parseSignal, type WaitCondition} from './containers.js'
 import {ExecRecord, runDetached, runExec} from './exec.js'
+import {mergeFaults} from './faults.js'
 import {ApiError} from './http.js'
+import {ProcessRuntime} from './runtime-process.js'
 import type {Exchange} from './server.js'
 import {checkDetachKeys} from './stdin.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
@@ -17,6 +20,8 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/version$/, version],
   ['GET', /^\/info$/, info],
   ['GET', /^\/containers\/json$/, listContainers],
+  ['POST', /^\/containers\/create$/, createContainer],
+  ['DELETE', /^\/containers\/([^/]+)$/, removeContainer],
   ['GET', /^\/containers\/([^/]+)\/json$/, inspectContainer],
   ['POST', /^\/containers\/([^/]+)\/exec$/, createExec],
   ['POST', /^\/containers\/([^/]+)\/attach$/, attach],
@@ -25,6 +30,7 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['POST', /^\/containers\/([^/]+)\/resize$/, resizeContainer],
   ['POST', /^\/containers\/([^/]+)\/start$/, startContainer],
   ['POST', /^\/containers\/([^/]+)\/stop$/, stopContainer],
+  ['POST', /^\/containers\/([^/]+)\/restart$/, restartContainer],
   ['POST', /^\/exec\/([^/]+)\/start$/, startExec],
   ['POST', /^\/exec\/([^/]+)\/resize$/, resizeExec],
   ['GET', /^\/exec\/([^/]+)\/json$/, inspectExec],
@@ -145,23 +151,230 @@ function info(ex: Exchange): void {
   })
 }
 
+const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']
+const SUPPORTED_FILTERS = new Set(['id', 'name', 'label', 'status', 'exited'])
+/** Filters dockerd knows that the mock does not implement: refused rather than ignored. */
+const UNSUPPORTED_FILTERS = new Set(['ancestor', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task'])
+
+/** `filters` in either of Docker's JSON forms: {"label": {"k=v": true}} or {"label": ["k=v"]}. */
+function parseFilters(raw: string | null): Map<string, string[]> {
+  const filters = new Map<string, string[]>()
+  if (raw === null || raw.trim() === '') return filters
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch (error) {
+    throw new ApiError(400, `invalid filter: ${(error as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError(400, 'invalid filter: expected a JSON object')
+  for (const [key, value] of Object.entries(parsed)) {
+    let values: string[]
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) values = value
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      values = Object.entries(value).filter(([, on]) => on === true).map(([v]) => v)
+    } else throw new ApiError(400, `invalid filter '${key}'`)
+    if (UNSUPPORTED_FILTERS.has(key)) throw new ApiError(400, `filter '${key}' is not supported by the hijack mock daemon`)
+    if (!SUPPORTED_FILTERS.has(key)) throw new ApiError(400, `invalid filter '${key}'`)
+    if (key === 'status') {
+      for (const v of values) if (!STATES.includes(v)) throw new ApiError(400, `invalid filter 'status=${v}'`)
+    }
+    if (key === 'exited') {
+      for (const v of values) if (!/^-?\d+$/.test(v)) throw new ApiError(400, `invalid filter 'exited=${v}'`)
+    }
+    if (values.length > 0) filters.set(key, values)
+  }
+  return filters
+}
+
+/** dockerd's filter match: the exact value, or the value as a regular expression anywhere in `source`. */
+function matches(values: string[] | undefined, source: string): boolean {
+  if (!values) return true
+  return values.some((value) => {
+    if (value === source) return true
+    try {
+      return new RegExp(value).test(source)
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Every `key` or `key=value` must hold. */
+function labelsMatch(values: string[] | undefined, labels: Record<string, string>): boolean {
+  if (!values) return true
+  return values.every((value) => {
+    const eq = value.indexOf('=')
+    if (eq < 0) return Object.hasOwn(labels, value)
+    const key = value.slice(0, eq)
+    return Object.hasOwn(labels, key) && labels[key] === value.slice(eq + 1)
+  })
+}
+
 function listContainers(ex: Exchange): void {
-  const all = boolQuery(ex, 'all')
-  const list = ex.server.containers.all().filter((c) => all || c.running).map((c) => ({
-    Id: c.id,
-    Names: [`/${c.name}`],
-    Image: c.spec.image,
-    ImageID: `sha256:${'0'.repeat(64)}`,
-    Command: c.spec.cmd.join(' '),
-    Created: Math.floor(Date.parse(c.created) / 1000),
-    State: c.status,
-    Status: c.running ? 'Up' : `Exited (${c.exitCode})`,
-    Labels: c.spec.labels,
-    Ports: [],
-    HostConfig: {NetworkMode: 'none'},
-    Mounts: [],
-  }))
-  ex.sendJson(200, list)
+  const filters = parseFilters(ex.query.get('filters'))
+  const limit = intQuery(ex, 'limit', -1)
+  // Like dockerd: a status filter or a limit shows stopped containers too.
+  const all = boolQuery(ex, 'all') || filters.has('status') || limit > 0
+  const exited = filters.get('exited')?.map(Number)
+  const now = Date.now()
+  let list = [...ex.server.containers.all()].reverse().filter((c) =>
+    (all || c.running) &&
+    // dockerd tries the name with and without its slash: `name=^web$` and `name=^/web$` both work.
+    (matches(filters.get('name'), `/${c.name}`) || matches(filters.get('name'), c.name)) &&
+    matches(filters.get('id'), c.id) &&
+    labelsMatch(filters.get('label'), c.spec.labels) &&
+    matches(filters.get('status'), c.status) &&
+    (!exited || (!c.running && exited.includes(c.exitCode))))
+  if (limit > 0) list = list.slice(0, limit)
+  ex.sendJson(200, list.map((c) => c.summary(now)))
+}
+
+interface ContainerCreateBody {
+  Image?: unknown
+  Cmd?: unknown
+  Entrypoint?: unknown
+  Env?: unknown
+  WorkingDir?: unknown
+  Tty?: unknown
+  OpenStdin?: unknown
+  StdinOnce?: unknown
+  Labels?: unknown
+  HostConfig?: unknown
+  StopSignal?: unknown
+  StopTimeout?: unknown
+}
+
+/** Docker's rule for container names (two characters at least). */
+const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+const ADJECTIVES = ['brave', 'calm', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nifty', 'quirky', 'sharp', 'tender', 'vivid', 'zen']
+const SURNAMES = ['babbage', 'curie', 'darwin', 'euler', 'fermat', 'gauss', 'hopper', 'kepler', 'lovelace', 'noether', 'pascal', 'ritchie', 'shannon', 'turing', 'volta', 'wozniak']
+
+function pick(list: string[]): string {
+  return list[Math.floor(Math.random() * list.length)]
+}
+
+/** A free `adjective_surname` name, as dockerd makes up. */
+function generateName(ex: Exchange): string {
+  for (let i = 0; ; i++) {
+    const name = `${pick(ADJECTIVES)}_${pick(SURNAMES)}${i >= 10 ? i : ''}`
+    if (!ex.server.containers.all().some((c) => c.name === name)) return name
+  }
+}
+
+/** Docker's strslice: a JSON string is a one-element list; null is empty. */
+function strslice(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return []
+  if (typeof value === 'string') return [value]
+  if (isStringArray(value)) return value
+  throw new ApiError(400, `${field} must be a string or an array of strings`)
+}
+
+function optionalBool(value: unknown, field: string): boolean {
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean') throw new ApiError(400, `${field} must be true or false`)
+  return value
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+async function createContainer(ex: Exchange): Promise<void> {
+  const rawName = ex.query.get('name') ?? ''
+  if (rawName !== '' && !CONTAINER_NAME.test(rawName)) {
+    throw new ApiError(400, `Invalid container name (${rawName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)
+  }
+  const body = await ex.json<ContainerCreateBody>()
+  if (!isPlainObject(body)) throw new ApiError(400, 'Config cannot be empty in order to create a container')
+  if (typeof body.Image !== 'string' || body.Image.trim() === '') throw new ApiError(400, 'no image specified')
+  const cmd = strslice(body.Cmd, 'Cmd')
+  const entrypoint = strslice(body.Entrypoint, 'Entrypoint')
+  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint.length = 0 // Docker's "reset the entrypoint"
+  if (entrypoint.length + cmd.length === 0) throw new ApiError(400, 'no command specified')
+  if (body.Env !== undefined && body.Env !== null && !isStringArray(body.Env)) throw new ApiError(400, 'Env must be an array of strings')
+  let workdir = ''
+  if (body.WorkingDir !== undefined && body.WorkingDir !== null) {
+    if (typeof body.WorkingDir !== 'string') throw new ApiError(400, 'WorkingDir must be a string')
+    if (body.WorkingDir !== '' && !body.WorkingDir.startsWith('/')) {
+      throw new ApiError(400, `the working directory '${body.WorkingDir}' is invalid, it needs to be an absolute path`)
+    }
+    workdir = body.WorkingDir
+  }
+  const labels = body.Labels ?? {}
+  if (!isPlainObject(labels) || !Object.values(labels).every((v) => typeof v === 'string')) {
+    throw new ApiError(400, 'Labels must be an object of strings')
+  }
+  const runtimeLabel = (labels as Record<string, string>)['hijack.runtime']
+  if (runtimeLabel !== undefined && !isRuntimeName(runtimeLabel)) {
+    throw new ApiError(400, `invalid label hijack.runtime=${JSON.stringify(runtimeLabel)}: expected "process" or "builtin"`)
+  }
+  const runtimeName: RuntimeName = runtimeLabel ?? ex.server.options.defaultRuntime ?? 'process'
+  const runtime = ex.server.options.runtimes[runtimeName]
+  if (!runtime) throw new ApiError(400, `runtime "${runtimeName}" is not available in this daemon`)
+  if (body.HostConfig !== undefined && body.HostConfig !== null && !isPlainObject(body.HostConfig)) {
+    throw new ApiError(400, 'HostConfig must be an object')
+  }
+  let stopSignal: NodeJS.Signals | undefined
+  if (body.StopSignal !== undefined && body.StopSignal !== null && body.StopSignal !== '') {
+    stopSignal = typeof body.StopSignal === 'string' ? parseSignal(body.StopSignal) : undefined
+    if (!stopSignal) throw new ApiError(400, `Invalid signal: ${String(body.StopSignal)}`)
+  }
+  let stopTimeout: number | undefined
+  if (body.StopTimeout !== undefined && body.StopTimeout !== null) {
+    if (!Number.isInteger(body.StopTimeout)) throw new ApiError(400, 'StopTimeout must be an integer')
+    stopTimeout = body.StopTimeout as number
+  }
+  const name = rawName === '' ? generateName(ex) : rawName.replace(/^\//, '')
+  const taken = ex.server.containers.all().find((c) => c.name === name)
+  if (taken) {
+    throw new ApiError(409, `Conflict. The container name "/${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`)
+  }
+  const spec: ContainerSpec = {
+    name,
+    image: body.Image,
+    tty: optionalBool(body.Tty, 'Tty'),
+    openStdin: optionalBool(body.OpenStdin, 'OpenStdin'),
+    stdinOnce: optionalBool(body.StdinOnce, 'StdinOnce'),
+    cmd,
+    entrypoint,
+    env: (body.Env as string[] | undefined | null) ?? [],
+    workdir,
+    labels: labels as Record<string, string>,
+    runtime: runtimeName,
+    faults: {},
+    hostConfig: (body.HostConfig as Record<string, unknown> | null | undefined) ?? {},
+    stopSignal,
+    stopTimeout,
+  }
+  const {options} = ex.server
+  const c = new Container(spec, {
+    runtime,
+    faults: mergeFaults(options.faults, spec.faults),
+    logLimit: options.limits.logSize,
+    track: (p) => ex.server.track(p),
+  })
+  ex.server.containers.add(c)
+  // HostConfig.AutoRemove (`docker run --rm`): gone once the main process has exited.
+  if (spec.hostConfig?.AutoRemove === true) c.onStopped(() => removeFromDaemon(ex.server, c))
+  ex.sendJson(201, {Id: c.id, Warnings: []})
+}
+
+function removeFromDaemon(server: Exchange['server'], c: Container): void {
+  server.containers.remove(c)
+  for (const id of c.execIds) server.execs.delete(id)
+  c.markRemoved()
+}
+
+async function removeContainer(ex: Exchange, ref: string): Promise<void> {
+  const c = container(ex, ref)
+  if (c.running) {
+    if (!boolQuery(ex, 'force')) {
+      throw new ApiError(409, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`)
+    }
+    await c.stop(-1, 'SIGKILL')
+  }
+  removeFromDaemon(ex.server, c)
+  ex.send(204)
 }
 
 function inspectContainer(ex: Exchange, ref: string): void {
@@ -213,7 +426,7 @@ async function createExec(ex: Exchange, ref: string): Promise<void> {
     privileged: body.Privileged === true,
     detachKeys: detachKeys(typeof body.DetachKeys === 'string' ? body.DetachKeys : ''),
     consoleSize,
-  }, (p) => ex.server.track(p))
+  }, ex.server.track)
   ex.server.execs.set(record.id, record)
   c.execIds.push(record.id)
   ex.sendJson(201, {Id: record.id})
@@ -237,7 +450,10 @@ async function startExec(ex: Exchange, id: string): Promise<void> {
   // dockerd frames by the start request's Tty, not the exec's.
   const session = ex.hijack({upgrade: ex.req.upgrade, faults: c.faults, ...streamContentType(ex, body.Tty === true)})
   ex.server.events.emit('exec-start', {id, container: c.name, detach: false})
-  await runExec(record, {socket: ex.socket, ...session})
+  // Not awaited: the session goes on by itself and this request's objects are not kept for its whole
+  // length (memory at thousands of sessions, bench/mock-scale.js); a failure ends the connection.
+  const socket = ex.socket
+  runExec(record, {socket, ...session}).catch(() => socket.destroy())
 }
 
 function inspectExec(ex: Exchange, id: string): void {
@@ -255,11 +471,22 @@ async function attach(ex: Exchange, ref: string): Promise<void> {
     detachKeys: detachKeys(ex.query.get('detachKeys') ?? ''),
   }
   if (!options.logs && !options.stream) throw new ApiError(400, 'Bad parameters: you must choose at least one stream')
+  // dockerode sends its options as a JSON body too (dockerd may read it as stdin, dockerode#742): a body
+  // declared with Content-Length is part of the request here, never stdin. A chunked body is left to the stream.
+  if ((ex.req.contentLength ?? 0) > 0) {
+    try {
+      await ex.json()
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 400 && error.message.startsWith('invalid JSON'))) throw error
+    }
+  }
   const {startError} = c.faults
   if (startError) throw new ApiError(startError.status, startError.message)
   const session = ex.hijack({upgrade: ex.req.upgrade, faults: c.faults, ...streamContentType(ex, c.spec.tty)})
   ex.server.events.emit('attach', {container: c.name, id: c.id})
-  await runAttach(c, {socket: ex.socket, ...session}, options)
+  // Not awaited, like an exec session: see startExec.
+  const socket = ex.socket
+  runAttach(c, {socket, ...session}, options).catch(() => socket.destroy())
 }
 
 async function wait(ex: Exchange, ref: string): Promise<void> {
@@ -307,26 +534,57 @@ async function resizeExec(ex: Exchange, id: string): Promise<void> {
   ex.send(200)
 }
 
+/**
+ * Starts the main process. With the process runtime a command that cannot run fails the request, as
+ * dockerd's does (exit code 127 or 126 recorded); the builtin runtime reports it from the process instead.
+ */
+function startMain(c: Container): void {
+  const runtime = c.runtime
+  if (runtime instanceof ProcessRuntime) {
+    const problem = runtime.check({cmd: c.argv, env: c.env, workdir: c.spec.workdir || undefined, tty: c.spec.tty})
+    if (problem) {
+      const message = `failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ${problem.detail}: unknown`
+      c.failStart(problem.code, message)
+      throw new ApiError(400, message)
+    }
+  }
+  c.start()
+}
+
 function startContainer(ex: Exchange, ref: string): void {
   const c = container(ex, ref)
   if (c.running) {
     ex.send(304)
     return
   }
-  c.start()
+  startMain(c)
   ex.send(204)
+}
+
+function stopArgs(ex: Exchange, c: Container): [number, NodeJS.Signals] {
+  const seconds = intQuery(ex, 't', c.spec.stopTimeout ?? 10)
+  const raw = ex.query.get('signal')
+  const signal = raw ? parseSignal(raw) : c.spec.stopSignal ?? 'SIGTERM'
+  if (!signal) throw new ApiError(400, `Invalid signal: ${raw}`)
+  return [seconds, signal]
 }
 
 async function stopContainer(ex: Exchange, ref: string): Promise<void> {
   const c = container(ex, ref)
-  const seconds = intQuery(ex, 't', 10)
-  const raw = ex.query.get('signal')
-  const signal = raw ? parseSignal(raw) : 'SIGTERM'
-  if (!signal) throw new ApiError(400, `Invalid signal: ${raw}`)
+  const [seconds, signal] = stopArgs(ex, c)
   if (!c.running) {
     ex.send(304)
     return
   }
   await c.stop(seconds, signal)
+  ex.send(204)
+}
+
+async function restartContainer(ex: Exchange, ref: string): Promise<void> {
+  const c = container(ex, ref)
+  const [seconds, signal] = stopArgs(ex, c)
+  await c.stop(seconds, signal)
+  if (c.removed) throw new ApiError(404, `No such container: ${ref}`)
+  if (!c.running) startMain(c)
   ex.send(204)
 }

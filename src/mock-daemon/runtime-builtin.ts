@@ -5,7 +5,8 @@
  *
  * Memory: an idle session is one small `BuiltinProcess` plus its three streams. There are no
  * closures per session (the streams are subclasses pointing back at their process), no timers
- * except for `sleep`, and the `exited` promise is only created when somebody asks for it.
+ * except for `sleep` (and `yes`, which yields to the event loop once per chunk), and the `exited`
+ * promise is only created when somebody asks for it.
  */
 import {constants as osConstants} from 'node:os'
 import {Readable, Writable} from 'node:stream'
@@ -103,6 +104,8 @@ class BuiltinProcess implements MockProcess {
   private pendingWrite: ((error?: Error | null) => void) | null = null
   /** yes: the chunk pushed on every read. */
   private yesBuf: Buffer | null = null
+  /** yes: the push waiting for the next turn of the event loop. */
+  private yesPush: NodeJS.Immediate | null = null
   /** sleep: the running timer and the milliseconds still to wait after it. */
   private timer: NodeJS.Timeout | null = null
   private sleepLeft = 0
@@ -253,10 +256,18 @@ class BuiltinProcess implements MockProcess {
         this.pendingWrite = null
         cb()
       }
-    } else if (this.prog === Prog.Yes) {
-      // One fresh copy per push, so a consumer holding on to a chunk never sees it change.
-      this.stdout.push(Buffer.from(this.yesBuf!))
+    } else if (this.prog === Prog.Yes && !this.yesPush) {
+      // Pushed on the next turn of the event loop, never from inside _read: a consumer that never pushes
+      // back (output dropped: exec -d, a closed connection) would otherwise have yes spin synchronously
+      // and starve the daemon, its signals included.
+      this.yesPush = setImmediate(pushYes, this)
     }
+  }
+
+  onYesPush(): void {
+    this.yesPush = null
+    // One fresh copy per push, so a consumer holding on to a chunk never sees it change.
+    if (this.code === null && this.yesBuf) this.stdout.push(Buffer.from(this.yesBuf))
   }
 
   onStdoutDestroyed(): void {
@@ -300,6 +311,10 @@ class BuiltinProcess implements MockProcess {
       this.timer = null
     }
     this.yesBuf = null
+    if (this.yesPush) {
+      clearImmediate(this.yesPush)
+      this.yesPush = null
+    }
     const cb = this.pendingWrite
     this.pendingWrite = null
     this.stdout.push(null)
@@ -314,6 +329,10 @@ class BuiltinProcess implements MockProcess {
 
 function onSleepTimer(p: BuiltinProcess): void {
   p.onSleepTimer()
+}
+
+function pushYes(p: BuiltinProcess): void {
+  p.onYesPush()
 }
 
 /** Runs built-in programs in-process: cat, echo, yes, sleep, true, false, exit; anything else is "not found" (127). */

@@ -91,6 +91,8 @@ class LocalProcess implements MockProcess {
   pid: number | undefined
   private child: ChildProcess | undefined
   private exitCode: number | undefined
+  /** The child itself has exited (its pid may be reused): only its process group may still be signalled. */
+  private childExited = false
 
   constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean) {
     this.stdin.on('error', () => {})
@@ -132,9 +134,10 @@ class LocalProcess implements MockProcess {
       const [rows, cols] = spec.consoleSize ?? [24, 80]
       const restoreShell = env.SHELL === undefined ? 'unset SHELL; ' : `SHELL=${shellQuote(env.SHELL)}; `
       const line = `stty rows ${rows} cols ${cols} 2>/dev/null; ${restoreShell}exec ${[resolved.path, ...spec.cmd.slice(1)].map(shellQuote).join(' ')}`
-      child = spawn(script, ['-qfec', line, '/dev/null'], {cwd, env: {...env, SHELL: '/bin/sh'}, stdio: 'pipe'})
+      child = spawn(script, ['-qfec', line, '/dev/null'], {cwd, env: {...env, SHELL: '/bin/sh'}, stdio: 'pipe', detached: true})
     } else {
-      child = spawn(resolved.path, spec.cmd.slice(1), {cwd, env, argv0: spec.cmd[0], stdio: 'pipe'})
+      // Its own process group, so SIGKILL reaches whatever it started (and a terminal's ^C only the daemon).
+      child = spawn(resolved.path, spec.cmd.slice(1), {cwd, env, argv0: spec.cmd[0], stdio: 'pipe', detached: true})
     }
     this.child = child
     this.pid = child.pid
@@ -155,6 +158,11 @@ class LocalProcess implements MockProcess {
     }
     childStdin.on('error', dropStdin)
     childStdin.on('close', dropStdin)
+    child.on('exit', () => {
+      this.childExited = true
+      // Left-over children would hold the output pipes open and keep the container "running".
+      if (spec.main) signalGroup(child.pid!, 'SIGKILL')
+    })
     child.on('close', (code, signal) => {
       this.exitCode = code ?? signalExitCode(signal)
       setCode(this.exitCode)
@@ -165,7 +173,15 @@ class LocalProcess implements MockProcess {
     const child = this.child
     if (!child || child.pid === undefined || this.exitCode !== undefined) return
     // Inside `script` the command is script's child: signal it, not script (which would say goodbye).
-    const target = this.spec.tty && this.useScript && findScript() ? firstChild(child.pid) ?? child.pid : child.pid
+    const inner = this.spec.tty && this.useScript && findScript() ? firstChild(child.pid) : undefined
+    if (signal === 'SIGKILL') {
+      // Everything it started goes too (the pty's session first, then script's group).
+      if (inner !== undefined) signalGroup(inner, signal)
+      signalGroup(child.pid, signal)
+      return
+    }
+    if (this.childExited) return
+    const target = inner ?? child.pid
     try {
       process.kill(target, signal)
     } catch {
@@ -191,6 +207,15 @@ class LocalProcess implements MockProcess {
   }
 }
 
+/** Signals process group `pgid` (a detached child's pid); no-op when it is gone. */
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // no such group any more
+  }
+}
+
 function ended(stream: Readable | Writable): Promise<void> {
   return new Promise((resolve) => {
     stream.once('end', resolve)
@@ -203,8 +228,26 @@ export interface ProcessRuntimeOptions {
   pty?: boolean
 }
 
+/** Why `spec` cannot start (runc's words and exit code), or undefined when it can. */
+export function checkSpawn(spec: SpawnSpec): {code: 126 | 127; detail: string} | undefined {
+  const env = envObject(spec.env)
+  const cwd = spec.workdir || process.cwd()
+  try {
+    if (!statSync(cwd).isDirectory()) throw new Error('not a directory')
+  } catch {
+    return {code: 126, detail: `chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`}
+  }
+  const resolved = resolveCommand(spec.cmd[0], env.PATH ?? '', cwd)
+  return 'code' in resolved ? resolved : undefined
+}
+
 export class ProcessRuntime implements Runtime {
   constructor(private readonly options: ProcessRuntimeOptions = {}) {}
+
+  /** What a start of `spec` would fail with (see checkSpawn). */
+  check(spec: SpawnSpec): {code: 126 | 127; detail: string} | undefined {
+    return checkSpawn(spec)
+  }
 
   spawn(spec: SpawnSpec): MockProcess {
     return new LocalProcess(spec, this.options.pty !== false)

@@ -10,6 +10,8 @@ export interface SpawnSpec {
   tty: boolean
   /** Initial console size [rows, cols] when tty. */
   consoleSize?: [number, number]
+  /** A container's main process: when it exits, what it started dies with it (as at the end of a PID namespace). */
+  main?: boolean
 }
 
 /**

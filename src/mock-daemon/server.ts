@@ -34,6 +34,8 @@ export interface ServerOptions {
   containers: ContainerSpec[]
   faults: Faults
   runtimes: {process: Runtime; builtin?: Runtime}
+  /** Runtime of containers created through the API without a `hijack.runtime` label (default "process"). */
+  defaultRuntime?: 'process' | 'builtin'
   limits: Limits
   log?: (line: string) => void
 }
@@ -47,8 +49,14 @@ export class MockServer {
   readonly processes = new Set<MockProcess>()
   private readonly sockets = new Set<Socket>()
   private closing = false
+  /** One 'close' listener shared by every connection (`this` is the socket): no closure per connection. */
+  private readonly forgetSocket: (this: Socket) => void
 
   constructor(readonly options: ServerOptions) {
+    const sockets = this.sockets
+    this.forgetSocket = function (this: Socket) {
+      sockets.delete(this)
+    }
     for (const spec of options.containers) {
       const runtime = spec.runtime === 'builtin' ? options.runtimes.builtin : options.runtimes.process
       if (!runtime) throw new Error(`container "${spec.name}": runtime "builtin" is not available`)
@@ -61,9 +69,14 @@ export class MockServer {
     }
   }
 
-  track(proc: MockProcess): void {
-    this.processes.add(proc)
-    proc.exited.then(() => this.processes.delete(proc), () => this.processes.delete(proc))
+  /** Keeps `proc` until it exits, so shutdown() can kill it. A property, to be passed around as is (no closure per exec). */
+  readonly track = (proc: MockProcess): void => {
+    const processes = this.processes
+    processes.add(proc)
+    const forget = (): void => {
+      processes.delete(proc)
+    }
+    proc.exited.then(forget, forget)
   }
 
   startContainers(): void {
@@ -77,8 +90,8 @@ export class MockServer {
       return
     }
     this.sockets.add(socket)
-    socket.on('error', () => {}) // a client's reset is its business, never the daemon's crash
-    socket.once('close', () => this.sockets.delete(socket))
+    socket.on('error', ignore) // a client's reset is its business, never the daemon's crash
+    socket.on('close', this.forgetSocket)
     this.serve(socket).catch(() => socket.destroy())
   }
 
@@ -101,6 +114,7 @@ export class MockServer {
         return
       }
       const exchange = new Exchange(this, socket, reader, head)
+      // Resolves at the hijack for a streaming request: this loop ends there instead of waiting out the session.
       await exchange.run()
       if (exchange.hijacked || !exchange.reusable || socket.destroyed) return
     }
@@ -128,6 +142,8 @@ export class MockServer {
     clearTimeout(timer)
   }
 }
+
+function ignore(): void {}
 
 function jsonBody(value: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(value)}\n`)
@@ -171,8 +187,13 @@ export class Exchange {
   reusable: boolean
   private bodyRead = false
   private responded = false
+  /** The connection's HTTP reader; dropped at the hijack (the connection is a raw stream from there on). */
+  private reader: SocketReader | undefined
+  /** Set while run() waits: the hijack lets it return before the session ends. */
+  private onHijack: (() => void) | undefined
 
-  constructor(readonly server: MockServer, readonly socket: Socket, readonly reader: SocketReader, readonly req: RequestHead) {
+  constructor(readonly server: MockServer, readonly socket: Socket, reader: SocketReader, readonly req: RequestHead) {
+    this.reader = reader
     this.reusable = req.keepAlive
     const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(req.path)
     this.version = m ? m[1] : API_VERSION
@@ -187,29 +208,45 @@ export class Exchange {
     return compareVersions(this.version, version) >= 0
   }
 
+  /**
+   * Answers the request. Resolves when the response is complete, or as soon as the handler hijacks the
+   * connection: a streaming session then goes on without this call (and the serve loop) waiting on it,
+   * which at thousands of sessions is memory (every suspended async frame holds its locals).
+   */
   async run(): Promise<void> {
-    try {
-      if (compareVersions(this.version, API_VERSION) > 0) {
-        throw new ApiError(400, `client version ${this.version} is too new. Maximum supported API version is ${API_VERSION}`)
-      }
-      if (compareVersions(this.version, MIN_API_VERSION) < 0) {
-        throw new ApiError(400, `client version ${this.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`)
-      }
-      await route(this)
-    } catch (error) {
-      this.fail(error)
+    let routed: Promise<void>
+    if (compareVersions(this.version, API_VERSION) > 0) {
+      routed = Promise.reject(new ApiError(400, `client version ${this.version} is too new. Maximum supported API version is ${API_VERSION}`))
+    } else if (compareVersions(this.version, MIN_API_VERSION) < 0) {
+      routed = Promise.reject(new ApiError(400, `client version ${this.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`))
+    } else {
+      routed = route(this)
     }
+    await new Promise<void>((resolve) => {
+      this.onHijack = resolve
+      // After a hijack, a failure can only end the connection (fail() knows the head is out).
+      routed.then(resolve, (error: unknown) => {
+        this.fail(error)
+        resolve()
+      })
+    })
+    this.onHijack = undefined
     if (!this.hijacked) {
       this.log()
       if (this.reusable && !this.bodyRead && !this.socket.destroyed) {
         try {
-          await this.reader.readBody(this.req, this.server.options.limits.maxBodySize)
+          await this.input.readBody(this.req, this.server.options.limits.maxBodySize)
         } catch {
           this.reusable = false
           this.socket.destroy()
         }
       }
     }
+  }
+
+  private get input(): SocketReader {
+    if (!this.reader) throw new ApiError(500, 'the connection was hijacked')
+    return this.reader
   }
 
   private fail(error: unknown): void {
@@ -241,7 +278,7 @@ export class Exchange {
     if (this.req.headers.expect?.toLowerCase() === '100-continue') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
     let raw: Buffer
     try {
-      raw = await this.reader.readBody(this.req, limit)
+      raw = await this.input.readBody(this.req, limit)
     } catch (error) {
       this.reusable = false
       throw error
@@ -304,11 +341,16 @@ export class Exchange {
       : {'Content-Type': 'application/vnd.docker.raw-stream'}
     this.status = upgrade ? 101 : 200
     const head = responseHead(this.status, {...COMMON_HEADERS, ...headers})
-    const {leftover, ended} = this.reader.detach()
+    const {leftover, ended} = this.input.detach()
+    this.reader = undefined
     const socket = this.socket
     socket.setNoDelay(true)
     socket.setTimeout(0)
     this.log() // at the head, like every other request, so the log reads in order
-    return {output: new OutputStream(socket, head, start.multiplexed, start.faults), leftover, clientEnded: ended}
+    const output = new OutputStream(socket, head, start.multiplexed, start.faults)
+    const onHijack = this.onHijack
+    this.onHijack = undefined
+    onHijack?.()
+    return {output, leftover, clientEnded: ended}
   }
 }
