@@ -2,7 +2,7 @@
 import t from 'tap'
 import {dockerCli, hijack, startDocker, startHijack, type RunningCli} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
-import {TmuxSession, reportingShell} from '../helpers/tmux.js'
+import {TmuxSession, detachWithDefaultKeys, reportingShell} from '../helpers/tmux.js'
 import {HIJACK_BIN} from '../helpers/cli.js'
 
 const TICK = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.1; done']
@@ -146,12 +146,7 @@ for (const [name, start] of TARGETS) {
       await tmux.type('sleep 1; echo "size=$(stty size)"')
       await tmux.waitFor(/size=\d+ \d+/)
       t.match(await tmux.screen(), /size=33 100/)
-      await tmux.send('C-p')
-      await tmux.send('C-q')
-      const screen = await tmux.waitFor(/TERM=\w+/)
-      t.match(screen, /read escape sequence/)
-      t.match(screen, /EXIT=1/)
-      t.match(screen, /TERM=cooked/)
+      await detachWithDefaultKeys(t, tmux)
       const state = await dockerCli(host, ['inspect', '-f', '{{.State.Running}}', 'ttysh'])
       t.equal(state.stdout.toString().trim(), 'true', 'still running after detach')
     })

@@ -2,7 +2,7 @@
 import t from 'tap'
 import {HIJACK_BIN, dockerCli, hijack} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
-import {TmuxSession, reportingShell} from '../helpers/tmux.js'
+import {TmuxSession, detachWithDefaultKeys, reportingShell} from '../helpers/tmux.js'
 
 const BOX = 'ttybox'
 /** A root shell's prompt: typing before it shows would race the shell's start. */
@@ -39,12 +39,7 @@ for (const [name, start] of TARGETS) {
       await tmux.waitFor(PROMPT)
       await tmux.type('echo ready')
       await tmux.waitFor(/^ready/m)
-      await tmux.send('C-p')
-      await tmux.send('C-q')
-      const screen = await tmux.waitFor(/TERM=\w+/)
-      t.match(screen, /read escape sequence/)
-      t.match(screen, /EXIT=1/)
-      t.match(screen, /TERM=cooked/)
+      await detachWithDefaultKeys(t, tmux)
     })
 
     t.test('detach keys: --detach-keys, and a held prefix that is not the sequence is passed on', async (t) => {

@@ -3,7 +3,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import t from 'tap'
+import t, {type Test} from 'tap'
 import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
 
@@ -17,7 +17,7 @@ for (const [name, start] of TARGETS) {
     const {host} = target
 
     /** Runs the same exec with both CLIs; returns both results after checking they agree. */
-    const both = async (t: Tap.Test, args: string[], input?: Buffer | string): Promise<[CliResult, CliResult]> => {
+    const both = async (t: Test, args: string[], input?: Buffer | string): Promise<[CliResult, CliResult]> => {
       const ours = await hijack(['exec', '-H', host, ...args], {input})
       const theirs = await dockerCli(host, ['exec', ...args], {input})
       t.equal(ours.code, theirs.code, 'same exit code as docker exec')

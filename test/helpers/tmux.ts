@@ -1,6 +1,7 @@
 // Drives a command in a real pseudo-terminal: a private tmux server per session.
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
+import type {Test} from 'tap'
 
 const run = promisify(execFile)
 
@@ -58,4 +59,17 @@ export class TmuxSession {
 /** Wraps a command so the pane reports its exit code and whether the terminal is cooked again. */
 export function reportingShell(command: string): string {
   return `sh -c '${command.replace(/'/g, `'\\''`)}; echo "EXIT=$?"; stty -a | grep -qw -- -icanon && echo TERM=raw || echo TERM=cooked; sleep 120'`
+}
+
+/**
+ * Types the default detach sequence (ctrl-p, ctrl-q) and checks what a `reportingShell` pane shows:
+ * Docker's words, exit 1, and the terminal cooked again.
+ */
+export async function detachWithDefaultKeys(t: Test, tmux: TmuxSession): Promise<void> {
+  await tmux.send('C-p')
+  await tmux.send('C-q')
+  const screen = await tmux.waitFor(/TERM=\w+/)
+  t.match(screen, /read escape sequence/)
+  t.match(screen, /EXIT=1/)
+  t.match(screen, /TERM=cooked/)
 }
