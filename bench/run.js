@@ -35,6 +35,7 @@ const stopDaemon = () => {
 process.on('exit', () => {
   stopDaemon()
   rmSync(work, {recursive: true, force: true})
+  rmSync(env.DOCKER_CONFIG, {recursive: true, force: true})
 })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
 

@@ -1,11 +1,10 @@
 // `hijack exec` against `docker exec` on the same daemon, for the mock daemon and a real dockerd.
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
+import {tempDir} from '../helpers/temp.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 const BOX = 'box'
@@ -95,7 +94,7 @@ for (const [name, start] of TARGETS) {
     })
 
     t.test('-e, --env-file, -w, -u', async (t) => {
-      const dir = mkdtempSync(join(tmpdir(), 'hj-envf-'))
+      const dir = tempDir(t, 'hj-envf-')
       const envFile = join(dir, 'env')
       await import('node:fs/promises').then((fs) => fs.writeFile(envFile, 'FROMFILE=f\n# comment\n'))
       const [ours] = await both(t, ['-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', BOX,
@@ -132,7 +131,7 @@ for (const [name, start] of TARGETS) {
 }
 
 t.test('unreachable daemon: Docker\'s words, exit 1', async (t) => {
-  const host = `unix://${join(mkdtempSync(join(tmpdir(), 'hj-none-')), 'nothing.sock')}`
+  const host = `unix://${join(tempDir(t, 'hj-none-'), 'nothing.sock')}`
   const ours = await hijack(['exec', '-H', host, 'c', 'true'])
   const theirs = await dockerCli(host, ['exec', 'c', 'true'])
   t.equal(ours.code, 1)

@@ -2,13 +2,13 @@
 // A bound on memory, not on time; the time it takes is the benchmark's business.
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import t from 'tap'
 import {HIJACK_BIN, childEnv, userCommand} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
+import {tempDir} from '../helpers/temp.js'
 
 const GiB = 1024 * 1024 * 1024
 const MiB = 1024 * 1024
@@ -41,7 +41,7 @@ for (const [name, start] of TARGETS) {
   t.test(`1 GiB through exec -i cat on ${name}: bytes intact, peak RSS < 100 MiB`, async (t) => {
     const target = await start(t, [{name: 'membox', cmd: ['sleep', '1000000'], openStdin: true}])
     if (!target) return
-    const rssFile = join(mkdtempSync(join(tmpdir(), 'hj-rss-')), 'rss')
+    const rssFile = join(tempDir(t, 'hj-rss-'), 'rss')
     const env = childEnv()
     // GNU time reports the child's peak RSS (KiB) after it exits.
     const child = spawn(...userCommand('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', target.host, 'membox', 'cat']),

@@ -1,6 +1,6 @@
 // Runs the hijack CLI (built dist, via bin/run.js) and the Docker CLI as child processes.
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -45,7 +45,11 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 let dockerConfig: string | undefined
 function emptyDockerConfig(): string {
-  dockerConfig ??= mkdtempSync(join(tmpdir(), 'hj-dcfg-'))
+  if (dockerConfig === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'hj-dcfg-'))
+    process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+    dockerConfig = dir
+  }
   return dockerConfig
 }
 

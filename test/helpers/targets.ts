@@ -1,8 +1,7 @@
 // The daemons every conformance suite runs against: our mock daemon and a private real dockerd.
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {MockDaemonConfig} from '../../src/mock-daemon/index.js'
+import {tempDir} from './temp.js'
 import {startRealDockerd, type RealDockerd, type RunOptions, type TapLike} from './real-dockerd.js'
 
 export interface ContainerSpec extends RunOptions {
@@ -20,7 +19,7 @@ export type TargetFactory = (t: TapLike, containers: ContainerSpec[]) => Promise
 
 /** The mock daemon in-process on a private socket, with `process` runtime containers (host commands). */
 export const mockTarget: TargetFactory = async (t, containers) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hj-m-'))
+  const dir = tempDir(t, 'hj-m-')
   const config: MockDaemonConfig = {
     containers: containers.map((c) => ({
       name: c.name, cmd: c.cmd, tty: c.tty ?? false, openStdin: c.openStdin ?? false, stdinOnce: c.stdinOnce ?? false, env: c.env ?? [],

@@ -1,8 +1,8 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import t from 'tap'
 import {expandEnvFlag, readEnvFile} from '../../src/cli/env.js'
+import {tempDir} from '../helpers/temp.js'
 
 t.test('-e NAME takes our value; unset stays bare', async (t) => {
   t.equal(expandEnvFlag('A=1', {A: 'x'}), 'A=1')
@@ -11,7 +11,7 @@ t.test('-e NAME takes our value; unset stays bare', async (t) => {
 })
 
 t.test('env file: verbatim values, comments, pass-through names', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hj-env-'))
+  const dir = tempDir(t, 'hj-env-')
   const file = join(dir, 'env')
   writeFileSync(file, '\uFEFF# comment\nA=1\n\n  B= spaced "quoted" \nPASS\nMISSING\nC=a=b\n')
   t.same(await readEnvFile(file, {PASS: 'yes'}), ['A=1', 'B= spaced "quoted" ', 'PASS=yes', 'C=a=b'])
