@@ -67,6 +67,15 @@ for (const [name, start] of TARGETS) {
       t.equal(sha(theirs.stdout), sha(data))
     })
 
+    t.test('stdin redirected from a file (read in large chunks): every byte, in order', async (t) => {
+      const file = join(tempDir(t, 'hj-in-'), 'input')
+      const data = randomBytes(5 * 1024 * 1024 + 123)
+      await import('node:fs/promises').then((fs) => fs.writeFile(file, data))
+      const r = await runCommand('bash', ['-o', 'pipefail', '-c', `${process.execPath} ${HIJACK_BIN} exec -i -H ${host} ${BOX} cat < ${file} | sha256sum`])
+      t.equal(r.code, 0)
+      t.equal(r.stdout.toString().split(' ')[0], sha(data))
+    })
+
     t.test('-i with stdin closed early: the command sees EOF and its later output arrives', async (t) => {
       const [ours] = await both(t, ['-i', BOX, 'sh', '-c', 'cat >/dev/null; echo done'], 'some input\n')
       t.equal(ours.stdout.toString(), 'done\n')
