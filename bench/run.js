@@ -206,8 +206,8 @@ ${table}
 
 ## CPU per GiB
 
-256 MiB through \`exec -i c cat\` is 512 MiB moved (in and out): hijack used ${(copyCpu * 2).toFixed(2)} s CPU per GiB moved
-each way (docker: ${(copyCpuDocker * 2).toFixed(2)} s).
+256 MiB through \`exec -i c cat\` moves 512 MiB (256 in, 256 out): hijack used ${(copyCpu * 2).toFixed(2)} s of CPU per GiB
+moved, counting both directions (docker: ${(copyCpuDocker * 2).toFixed(2)} s).
 
 Profile of one such run (\`node --cpu-prof\`), self time by function, top 10 of ${total} samples:
 
