@@ -1,7 +1,10 @@
 // `hijack exec -t` in a real pseudo-terminal (tmux): raw mode, console size, resize, detach keys.
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import t from 'tap'
 import {HIJACK_BIN, dockerCli, hijack} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
+import {tempDir} from '../helpers/temp.js'
 import {TmuxSession, detachWithDefaultKeys, reportingShell} from '../helpers/tmux.js'
 
 const BOX = 'ttybox'
@@ -52,6 +55,21 @@ for (const [name, start] of TARGETS) {
       await tmux.type('echo "aq-qq.q"')
       await tmux.waitFor(/^aq-qq\.q$/m)
       await tmux.send('q', true)
+      await tmux.send('z', true)
+      const screen = await tmux.waitFor(/TERM=\w+/)
+      t.match(screen, /read escape sequence/)
+      t.match(screen, /EXIT=1/)
+    })
+
+    t.test('detach keys from $DOCKER_CONFIG/config.json', async (t) => {
+      const config = tempDir(t, 'hj-cfg-')
+      writeFileSync(join(config, 'config.json'), JSON.stringify({detachKeys: 'ctrl-x,z'}))
+      const tmux = await TmuxSession.start(reportingShell(`DOCKER_CONFIG=${config} ${exec} -it ${BOX} sh`))
+      t.teardown(() => tmux.kill())
+      await tmux.waitFor(PROMPT)
+      await tmux.type('echo ready')
+      await tmux.waitFor(/^ready/m)
+      await tmux.send('C-x')
       await tmux.send('z', true)
       const screen = await tmux.waitFor(/TERM=\w+/)
       t.match(screen, /read escape sequence/)

@@ -74,8 +74,9 @@ export function runCommand(command: string, args: string[], options: CliOptions 
   })
 }
 
+/** Runs bin/run.js through its own shebang, as the installed `hijack` runs. */
 export function hijack(args: string[], options?: CliOptions): Promise<CliResult> {
-  return runCommand(process.execPath, [HIJACK_BIN, ...args], options)
+  return runCommand(HIJACK_BIN, args, options)
 }
 
 export function dockerCli(host: string, args: string[], options?: CliOptions): Promise<CliResult> {
@@ -120,7 +121,7 @@ export function startCli(command: string, args: string[], options: {env?: NodeJS
 }
 
 export function startHijack(args: string[]): RunningCli {
-  return startCli(process.execPath, [HIJACK_BIN, ...args])
+  return startCli(HIJACK_BIN, args)
 }
 
 export function startDocker(host: string, args: string[]): RunningCli {
