@@ -1,7 +1,7 @@
 // Runs mock containers' commands as real local processes. A TTY is a real pty made by util-linux
 // `script` (no native modules); without `script` on PATH it falls back to pipes with merged output.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, constants as fsConstants, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {accessSync, constants as fsConstants, readFileSync, readdirSync, readlinkSync, statSync} from 'node:fs'
 import {constants as osConstants} from 'node:os'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {PassThrough, type Readable, type Writable} from 'node:stream'
@@ -146,6 +146,7 @@ class LocalProcess implements MockProcess {
       if (child.pid === undefined) fail(error.code === 'ENOENT' ? 127 : 126, `exec: "${spec.cmd[0]}": ${error.message}`)
     })
     if (child.pid === undefined) return
+    liveGroups.add(child.pid)
     child.stdout!.pipe(this.stdout)
     // A TTY merges stderr into the one output stream, as a Docker TTY does.
     child.stderr!.pipe(spec.tty ? this.stdout : this.stderr, {end: !spec.tty})
@@ -160,8 +161,11 @@ class LocalProcess implements MockProcess {
     childStdin.on('close', dropStdin)
     child.on('exit', () => {
       this.childExited = true
+      liveGroups.delete(child.pid!)
       // Left-over children would hold the output pipes open and keep the container "running".
       if (spec.main) signalGroup(child.pid!, 'SIGKILL')
+      // An exec's background children outlive it (as in a container) until the daemon shuts down.
+      else leftovers.push(...groupMembers(child.pid!))
     })
     child.on('close', (code, signal) => {
       this.exitCode = code ?? signalExitCode(signal)
@@ -204,6 +208,59 @@ class LocalProcess implements MockProcess {
     // TIOCSWINSZ through stty; the kernel sends SIGWINCH to the foreground process group.
     const stty = spawn('stty', ['-F', tty, 'rows', String(rows), 'cols', String(cols)], {stdio: 'ignore'})
     stty.on('error', () => {})
+  }
+}
+
+/** A process identified by pid and start time, so a reused pid is never mistaken for it. */
+interface ProcessId {
+  pid: number
+  start: string
+}
+
+/** Members of exited execs' process groups, seen when their leader exited: killed at shutdown. */
+const leftovers: ProcessId[] = []
+/** Groups whose leader is still alive (their pgid cannot be reused meanwhile). */
+const liveGroups = new Set<number>()
+
+/** Field 22 of /proc/PID/stat (start time since boot), and the process group (field 5). */
+function statOf(pid: number): {pgrp: number; start: string} | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return {pgrp: Number(fields[2]), start: fields[19]}
+  } catch {
+    return undefined
+  }
+}
+
+/** The processes now in group `pgid` (the leader has just exited; only its children remain). */
+function groupMembers(pgid: number): ProcessId[] {
+  const members: ProcessId[] = []
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return members
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = statOf(Number(entry))
+    if (stat?.pgrp === pgid) members.push({pid: Number(entry), start: stat.start})
+  }
+  return members
+}
+
+/** Kills what this runtime left running: live groups, and exited execs' children still the same processes. */
+export function killLeftovers(): void {
+  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL')
+  for (const {pid, start} of leftovers.splice(0)) {
+    if (statOf(pid)?.start === start) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 }
 
@@ -251,5 +308,9 @@ export class ProcessRuntime implements Runtime {
 
   spawn(spec: SpawnSpec): MockProcess {
     return new LocalProcess(spec, this.options.pty !== false)
+  }
+
+  shutdown(): void {
+    killLeftovers()
   }
 }

@@ -35,4 +35,6 @@ export interface MockProcess {
 
 export interface Runtime {
   spawn(spec: SpawnSpec): MockProcess
+  /** Daemon shutdown: end whatever this runtime's commands left running (background children). */
+  shutdown?(): void
 }

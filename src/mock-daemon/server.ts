@@ -132,6 +132,9 @@ export class MockServer {
     for (const socket of this.sockets) socket.destroy()
     const exits = [...this.processes].map((p) => p.exited.catch(() => 0))
     for (const p of this.processes) p.kill('SIGKILL')
+    // Background children of finished execs are not in `processes`: the runtimes know them.
+    this.options.runtimes.process.shutdown?.()
+    this.options.runtimes.builtin?.shutdown?.()
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       Promise.all(exits),
