@@ -23,3 +23,43 @@ t.test('background children of finished execs die with the daemon', async (t) =>
   t.equal(await count(), 0, 'gone after close()')
   t.equal(bystander.exitCode, null, 'a process the daemon did not start is untouched')
 })
+
+t.test('contradictory faults are refused at startup', async (t) => {
+  await t.rejects(startMockDaemon({faults: ['truncateLastFrame=true', 'systemError=boom']}), /cannot be combined/)
+  await t.rejects(startMockDaemon({faults: ['systemError=boom'], config: {containers: [{name: 'c', cmd: ['true'], faults: {truncateLastFrame: true}}]}}), /cannot be combined/)
+})
+
+t.test('many waits on one keep-alive connection leave no listeners behind', async (t) => {
+  const daemon = await startMockDaemon({config: {containers: [{name: 'c', cmd: ['sleep', '1000']}, {name: 'done', cmd: ['true']}]}})
+  t.teardown(() => daemon.close())
+  const net = await import('node:net')
+  const socket = net.connect(new URL(daemon.url).pathname)
+  const warnings: Error[] = []
+  const onWarning = (w: Error): void => { warnings.push(w) }
+  process.on('warning', onWarning)
+  t.teardown(() => process.off('warning', onWarning))
+  let answers = 0
+  let buffer = ''
+  const allAnswered = new Promise<void>((resolve) => socket.on('data', (chunk) => {
+    buffer += chunk.toString()
+    answers = buffer.split('"StatusCode"').length - 1
+    if (answers === 15) resolve()
+  }))
+  await new Promise((resolve) => setTimeout(resolve, 200)) // 'done' has exited
+  for (let i = 0; i < 15; i++) socket.write('POST /containers/done/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n')
+  await allAnswered
+  socket.destroy()
+  t.equal(answers, 15)
+  t.same(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), [], 'no MaxListenersExceededWarning')
+})
+
+t.test('closing one daemon leaves another daemon\'s processes alone', async (t) => {
+  const first = await startMockDaemon({config: {containers: [{name: 'one', cmd: ['sleep', '1000']}]}})
+  const second = await startMockDaemon({config: {containers: [{name: 'two', cmd: ['sleep', '1000']}]}})
+  t.teardown(() => second.close())
+  await first.close()
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const r = await hijack(['exec', '-H', second.url, 'two', 'echo', 'still here'])
+  t.equal(r.stdout.toString(), 'still here\n')
+  t.equal(r.code, 0)
+})

@@ -105,5 +105,10 @@ export function parseFaultFlags(flags: readonly string[], where = '--fault'): Fa
 
 /** Daemon-wide faults under a container's own: the container's setting wins per fault. */
 export function mergeFaults(daemon: Faults, container: Faults): Faults {
-  return {...daemon, ...container}
+  const faults = {...daemon, ...container}
+  if (faults.truncateLastFrame && faults.systemError !== undefined) {
+    // A frame cut short swallows the next header: the systemerr frame could never be read as one.
+    throw new FaultError('truncateLastFrame and systemError cannot be combined: the cut frame would swallow the systemerr frame')
+  }
+  return faults
 }

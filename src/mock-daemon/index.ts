@@ -5,7 +5,7 @@ import {connect, createServer, isIP, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
-import {type Faults, parseFaultFlags, parseFaults} from './faults.js'
+import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
 import {BuiltinRuntime} from './runtime-builtin.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Runtime} from './runtime.js'
@@ -137,7 +137,8 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
 
 function daemonFaults(raw: MockDaemonOptions['faults']): Faults {
   if (raw === undefined) return {}
-  return Array.isArray(raw) ? parseFaultFlags(raw) : parseFaults(raw, 'daemon faults')
+  // Merged with nothing, so contradictions in the daemon-wide set fail now, containers or not.
+  return mergeFaults(Array.isArray(raw) ? parseFaultFlags(raw) : parseFaults(raw, 'daemon faults'), {})
 }
 
 async function daemonConfig(config: MockDaemonOptions['config']): Promise<DaemonConfig> {

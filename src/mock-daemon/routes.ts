@@ -496,7 +496,13 @@ async function wait(ex: Exchange, ref: string): Promise<void> {
   // Headers now so the client knows the wait is registered; the body when the container stops.
   const exit = c.wait(raw as WaitCondition)
   const response = ex.startChunked(200, 'application/json')
-  const code = await Promise.race([exit, new Promise<undefined>((resolve) => ex.socket.once('close', () => resolve(undefined)))])
+  let onClose = (): void => {}
+  const closed = new Promise<undefined>((resolve) => {
+    onClose = () => resolve(undefined)
+    ex.socket.once('close', onClose)
+  })
+  const code = await Promise.race([exit, closed])
+  ex.socket.off('close', onClose) // keep-alive connections may carry many waits: no listener left behind
   if (code !== undefined) response.end(Buffer.from(`${JSON.stringify({StatusCode: code, Error: null})}\n`))
 }
 

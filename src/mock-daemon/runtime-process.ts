@@ -94,7 +94,7 @@ class LocalProcess implements MockProcess {
   /** The child itself has exited (its pid may be reused): only its process group may still be signalled. */
   private childExited = false
 
-  constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean) {
+  constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean, private readonly registry: ProcessRegistry) {
     this.stdin.on('error', () => {})
     const streamsDone = Promise.all([ended(this.stdout), ended(this.stderr)])
     let setCode!: (code: number) => void
@@ -146,7 +146,7 @@ class LocalProcess implements MockProcess {
       if (child.pid === undefined) fail(error.code === 'ENOENT' ? 127 : 126, `exec: "${spec.cmd[0]}": ${error.message}`)
     })
     if (child.pid === undefined) return
-    liveGroups.add(child.pid)
+    this.registry.liveGroups.add(child.pid)
     child.stdout!.pipe(this.stdout)
     // A TTY merges stderr into the one output stream, as a Docker TTY does.
     child.stderr!.pipe(spec.tty ? this.stdout : this.stderr, {end: !spec.tty})
@@ -161,11 +161,11 @@ class LocalProcess implements MockProcess {
     childStdin.on('close', dropStdin)
     child.on('exit', () => {
       this.childExited = true
-      liveGroups.delete(child.pid!)
+      this.registry.liveGroups.delete(child.pid!)
       // Left-over children would hold the output pipes open and keep the container "running".
       if (spec.main) signalGroup(child.pid!, 'SIGKILL')
       // An exec's background children outlive it (as in a container) until the daemon shuts down.
-      else leftovers.push(...groupMembers(child.pid!))
+      else this.registry.leftovers.push(...groupMembers(child.pid!))
     })
     child.on('close', (code, signal) => {
       this.exitCode = code ?? signalExitCode(signal)
@@ -217,10 +217,27 @@ interface ProcessId {
   start: string
 }
 
-/** Members of exited execs' process groups, seen when their leader exited: killed at shutdown. */
-const leftovers: ProcessId[] = []
-/** Groups whose leader is still alive (their pgid cannot be reused meanwhile). */
-const liveGroups = new Set<number>()
+/** What one runtime (one daemon) started, so its shutdown ends that and nothing of another daemon's. */
+class ProcessRegistry {
+  /** Members of exited execs' process groups, seen when their leader exited. */
+  readonly leftovers: ProcessId[] = []
+  /** Groups whose leader is still alive (their pgid cannot be reused meanwhile). */
+  readonly liveGroups = new Set<number>()
+
+  /** Kills live groups, and exited execs' children that are still the same processes. */
+  killAll(): void {
+    for (const pgid of this.liveGroups) signalGroup(pgid, 'SIGKILL')
+    for (const {pid, start} of this.leftovers.splice(0)) {
+      if (statOf(pid)?.start === start) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  }
+}
 
 /** Field 22 of /proc/PID/stat (start time since boot), and the process group (field 5). */
 function statOf(pid: number): {pgrp: number; start: string} | undefined {
@@ -248,20 +265,6 @@ function groupMembers(pgid: number): ProcessId[] {
     if (stat?.pgrp === pgid) members.push({pid: Number(entry), start: stat.start})
   }
   return members
-}
-
-/** Kills what this runtime left running: live groups, and exited execs' children still the same processes. */
-export function killLeftovers(): void {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL')
-  for (const {pid, start} of leftovers.splice(0)) {
-    if (statOf(pid)?.start === start) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
 }
 
 /** Signals process group `pgid` (a detached child's pid); no-op when it is gone. */
@@ -299,6 +302,8 @@ export function checkSpawn(spec: SpawnSpec): {code: 126 | 127; detail: string} |
 }
 
 export class ProcessRuntime implements Runtime {
+  private readonly registry = new ProcessRegistry()
+
   constructor(private readonly options: ProcessRuntimeOptions = {}) {}
 
   /** What a start of `spec` would fail with (see checkSpawn). */
@@ -307,10 +312,10 @@ export class ProcessRuntime implements Runtime {
   }
 
   spawn(spec: SpawnSpec): MockProcess {
-    return new LocalProcess(spec, this.options.pty !== false)
+    return new LocalProcess(spec, this.options.pty !== false, this.registry)
   }
 
   shutdown(): void {
-    killLeftovers()
+    this.registry.killAll()
   }
 }
