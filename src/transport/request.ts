@@ -1,5 +1,4 @@
 import http from 'node:http'
-import type {Duplex} from 'node:stream'
 import {dial} from './dial.js'
 import {ConnectError, DaemonError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
@@ -43,7 +42,7 @@ export function buildRequest(host: DockerHost, options: RequestOptions): http.Cl
     path: options.path,
     headers,
     setHost: false,
-    createConnection: () => dial(host) as unknown as Duplex & import('node:net').Socket,
+    createConnection: () => dial(host),
   })
   req.end(payload)
   return req
