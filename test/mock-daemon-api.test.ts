@@ -3,7 +3,7 @@ import {once} from 'node:events'
 import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {join} from 'node:path'
-import t from 'tap'
+import t, {type Test} from 'tap'
 import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
 import {call, createExec, demux, postHead, rawHijack} from './helpers/mock-daemon-client.js'
 
@@ -23,6 +23,8 @@ t.before(async () => {
         {name: 'once', cmd: ['cat'], openStdin: true, stdinOnce: true},
         {name: 'keep', cmd: ['cat'], openStdin: true},
         {name: 'bi', runtime: 'builtin', cmd: ['sleep', '1000']},
+        {name: 'flood', cmd: ['yes', 'flood']},
+        {name: 'biflood', runtime: 'builtin', cmd: ['yes', 'flood']},
         // Prints only once the test has attached its clients (the gate file appears).
         {name: 'talker', cmd: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.02; done; echo hello; echo oops >&2; exit 4`]},
       ],
@@ -239,6 +241,70 @@ t.test('attach stdin: half-close ends the container\'s stdin only with StdinOnce
   t.equal((await demux(await keep.rest)).stdout, 'xyz', 'output went on after the half-close')
   await second.rest
   t.equal((await call(sock, 'GET', '/containers/keep/json')).json().State.ExitCode, 137, 'cat ran until killed')
+})
+
+/** Fails instead of hanging when `promise` has not settled after `ms` (a hang guard, not a speed check). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer))
+}
+
+/** Attaches to `name`'s output and then never reads: the daemon's writes back up. */
+async function stuckClient(t: Test, path: string): Promise<import('node:net').Socket> {
+  const socket = connect(sock)
+  socket.on('error', () => {})
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`)
+  const [first] = (await once(socket, 'data')) as [Buffer]
+  t.match(first.toString('latin1'), /^HTTP\/1\.1 101 /)
+  socket.pause()
+  // Long enough for the kernel buffers and the daemon's to fill.
+  await new Promise((r) => setTimeout(r, 300))
+  return socket
+}
+
+for (const name of ['flood', 'biflood']) {
+  t.test(`${name}: an attached client that stops reading does not keep the container from stopping`, async (t) => {
+    const client = await stuckClient(t, `/containers/${name}/attach?stream=1&stdout=1&stderr=1`)
+    t.teardown(() => client.destroy())
+    const stop = await within(call(sock, 'POST', `/containers/${name}/stop?t=1`), 20_000, 'stop')
+    t.equal(stop.status, 204)
+    const state = (await call(sock, 'GET', `/containers/${name}/json`)).json().State
+    t.equal(state.Running, false)
+    t.equal(state.ExitCode, 143, 'yes ended by SIGTERM')
+    // The stuck client is let go of (dockerd closes its streams 2 s after the exit): it reads to an end.
+    client.resume()
+    await within(once(client, 'close'), 40_000, 'the stuck client\'s stream')
+    t.equal((await call(sock, 'POST', `/containers/${name}/start`)).status, 204, 'and it starts again')
+    t.equal((await within(call(sock, 'DELETE', `/containers/${name}?force=1`), 20_000, 'rm -f')).status, 204)
+  })
+}
+
+t.test('an exec whose client stops reading still dies with its container', async (t) => {
+  await call(sock, 'POST', '/containers/create?name=host2', {Image: 'x', Cmd: ['sleep', '1000'], HostConfig: {NetworkMode: 'none'}})
+  t.equal((await call(sock, 'POST', '/containers/host2/start')).status, 204)
+  const id = await createExec(sock, 'host2', {Cmd: ['yes', 'exec-flood']})
+  const client = await stuckClient(t, `/exec/${id}/start`)
+  t.teardown(() => client.destroy())
+  t.equal((await call(sock, 'GET', `/exec/${id}/json`)).json().Running, true)
+  t.equal((await within(call(sock, 'POST', '/containers/host2/kill'), 20_000, 'kill')).status, 204)
+  let info
+  const settled = async () => {
+    while ((info = (await call(sock, 'GET', `/exec/${id}/json`)).json()).Running) await new Promise((r) => setTimeout(r, 50))
+  }
+  await within(settled(), 20_000, 'the exec\'s end')
+  t.equal(info.ExitCode, 137, 'killed with its container')
+})
+
+t.test('an exec that leaves a child holding its output: the session ends after the grace period', async (t) => {
+  const id = await createExec(sock, 'box', {Cmd: ['sh', '-c', 'sleep 60 & echo started']})
+  const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, '{}') + '{}'])
+  const out = await within(h.rest, 20_000, 'the exec stream')
+  t.equal((await demux(out)).stdout, 'started\n')
+  const info = (await call(sock, 'GET', `/exec/${id}/json`)).json()
+  t.same([info.Running, info.ExitCode], [false, 0], 'sh exited 0; its background child does not hold the exec open')
 })
 
 t.test('wait: headers first, the body once the container is killed', async (t) => {

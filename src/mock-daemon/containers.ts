@@ -6,7 +6,7 @@ import type {ContainerInfo, ContainerInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {ContainerSpec} from './config.js'
 import type {Faults} from './faults.js'
-import {type OutputType, outputsDone} from './hijacked.js'
+import {exitAfterOutput, type OutputType} from './hijacked.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -165,7 +165,7 @@ export class Container {
     proc.stdin.on('error', () => {})
     this.collect(proc.stdout, STDOUT)
     this.collect(proc.stderr, STDERR)
-    Promise.all([proc.exited, outputsDone(proc.stdout, proc.stderr)]).then(([code]) => this.onExit(proc, code))
+    exitAfterOutput(proc).then((code) => this.onExit(proc, code))
     for (const listener of this.startListeners) listener(proc)
   }
 

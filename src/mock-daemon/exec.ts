@@ -5,7 +5,7 @@ import type {ExecInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {Container} from './containers.js'
 import {newId} from './containers.js'
-import {discardInput, type OutputStream, type OutputType, outputsDone, pumpStdin} from './hijacked.js'
+import {discardInput, exitAfterOutput, type OutputStream, type OutputType, pumpStdin} from './hijacked.js'
 import type {MockProcess} from './runtime.js'
 import {detachFilter} from './stdin.js'
 
@@ -56,7 +56,7 @@ export class ExecRecord {
     proc.stdin.on('error', () => {})
     // Like dockerd, the execs of a container that stops die with it.
     const forget = container.onStopped(() => proc.kill('SIGKILL'))
-    this.finished = Promise.all([proc.exited, outputsDone(proc.stdout, proc.stderr)]).then(([code]) => {
+    this.finished = exitAfterOutput(proc).then((code) => {
       forget()
       this.exitCode = code
       this.running = false

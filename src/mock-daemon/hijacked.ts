@@ -11,6 +11,7 @@ import {performance} from 'node:perf_hooks'
 import {type Readable, Writable} from 'node:stream'
 import {frameHeader, STDERR, STDOUT, SYSTEMERR, writeFrame} from '../transport/stdcopy.js'
 import type {Faults} from './faults.js'
+import type {MockProcess} from './runtime.js'
 
 export type OutputType = typeof STDOUT | typeof STDERR
 
@@ -306,6 +307,38 @@ export function outputsDone(...streams: Readable[]): Promise<void> {
       stream.on('error', onDone)
     }
     settle()
+  })
+}
+
+/** How long output may still flow after its process exited (dockerd gives its stream copies 2 s). */
+export const OUTPUT_GRACE_MS = 2000
+
+/**
+ * Resolves with the exit code once the process has exited and its output was read to the end, or
+ * `graceMs` after the exit when something still holds the output back (an attached client that
+ * stopped reading, a background child keeping the pipe open): then, as dockerd closes its streams,
+ * the output streams are destroyed and whatever was not yet read is dropped.
+ */
+export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): Promise<number> {
+  let drained = false
+  const output = outputsDone(proc.stdout, proc.stderr).then(() => {
+    drained = true
+  })
+  return proc.exited.then((code) => {
+    if (drained) return code
+    let timer: NodeJS.Timeout | undefined
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        proc.stdout.destroy()
+        proc.stderr.destroy()
+        resolve()
+      }, graceMs)
+      timer.unref()
+    })
+    return Promise.race([output, cut]).then(() => {
+      clearTimeout(timer)
+      return code
+    })
   })
 }
 

@@ -4,7 +4,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, constants as fsConstants, readFileSync, readdirSync, readlinkSync, statSync} from 'node:fs'
 import {constants as osConstants} from 'node:os'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
-import {PassThrough, type Readable, type Writable} from 'node:stream'
+import {PassThrough} from 'node:stream'
 import type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
 
 type Resolved = {path: string} | {code: 126 | 127; detail: string}
@@ -96,12 +96,10 @@ class LocalProcess implements MockProcess {
 
   constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean, private readonly registry: ProcessRegistry) {
     this.stdin.on('error', () => {})
-    const streamsDone = Promise.all([ended(this.stdout), ended(this.stderr)])
     let setCode!: (code: number) => void
-    const code = new Promise<number>((resolve) => {
+    this.exited = new Promise<number>((resolve) => {
       setCode = resolve
     })
-    this.exited = Promise.all([code, streamsDone]).then(([c]) => c)
     this.start(setCode)
   }
 
@@ -151,6 +149,13 @@ class LocalProcess implements MockProcess {
     // A TTY merges stderr into the one output stream, as a Docker TTY does.
     child.stderr!.pipe(spec.tty ? this.stdout : this.stderr, {end: !spec.tty})
     if (spec.tty) this.stderr.end()
+    // Our output streams destroyed (output given up after the exit): let go of the pipes too, so a
+    // background child still writing gets EPIPE instead of holding them open.
+    this.stdout.once('close', () => {
+      child.stdout!.destroy()
+      if (spec.tty) child.stderr!.destroy()
+    })
+    if (!spec.tty) this.stderr.once('close', () => child.stderr!.destroy())
     const childStdin = child.stdin!
     this.stdin.pipe(childStdin)
     const dropStdin = (): void => {
@@ -159,17 +164,16 @@ class LocalProcess implements MockProcess {
     }
     childStdin.on('error', dropStdin)
     childStdin.on('close', dropStdin)
-    child.on('exit', () => {
+    child.on('exit', (code, signal) => {
       this.childExited = true
+      // The exit, not 'close': 'close' waits for the output pipes, which a stopped reader holds back.
+      this.exitCode = code ?? signalExitCode(signal)
+      setCode(this.exitCode)
       this.registry.liveGroups.delete(child.pid!)
       // Left-over children would hold the output pipes open and keep the container "running".
       if (spec.main) signalGroup(child.pid!, 'SIGKILL')
       // An exec's background children outlive it (as in a container) until the daemon shuts down.
       else this.registry.leftovers.push(...groupMembers(child.pid!))
-    })
-    child.on('close', (code, signal) => {
-      this.exitCode = code ?? signalExitCode(signal)
-      setCode(this.exitCode)
     })
   }
 
@@ -274,13 +278,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     // no such group any more
   }
-}
-
-function ended(stream: Readable | Writable): Promise<void> {
-  return new Promise((resolve) => {
-    stream.once('end', resolve)
-    stream.once('close', resolve)
-  })
 }
 
 export interface ProcessRuntimeOptions {

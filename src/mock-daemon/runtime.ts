@@ -23,7 +23,8 @@ export interface MockProcess {
   readonly stdout: Readable
   readonly stderr: Readable
   /**
-   * Resolves with the exit code once the command has exited AND its stdout/stderr have ended.
+   * Resolves with the exit code once the command has exited; its output may still be buffered in
+   * stdout/stderr (a reader that stopped must not keep a killed process "running").
    * 126 = cannot invoke, 127 = not found (Engine >= 28 semantics); a signal death is 128 + signal number.
    */
   readonly exited: Promise<number>
