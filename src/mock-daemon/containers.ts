@@ -7,6 +7,7 @@ import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {ContainerSpec} from './config.js'
 import type {Faults} from './faults.js'
 import {exitAfterOutput, type OutputType} from './hijacked.js'
+import {OutputLog} from './output-log.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -41,39 +42,6 @@ function commandLine(argv: readonly string[]): string {
 }
 
 export const IMAGE_ID = `sha256:${'0'.repeat(64)}`
-
-/** Keeps the newest output up to a byte budget, for attach `logs=1`. */
-export class OutputLog {
-  private entries: {type: OutputType; data: Buffer}[] = []
-  private size = 0
-
-  constructor(private readonly limit: number) {}
-
-  push(type: OutputType, data: Buffer): void {
-    if (data.length >= this.limit) {
-      this.entries = [{type, data: Buffer.from(data.subarray(data.length - this.limit))}]
-      this.size = this.limit
-      return
-    }
-    this.entries.push({type, data})
-    this.size += data.length
-    while (this.size > this.limit) {
-      const first = this.entries[0]
-      const excess = this.size - this.limit
-      if (first.data.length <= excess) {
-        this.entries.shift()
-        this.size -= first.data.length
-      } else {
-        first.data = first.data.subarray(excess)
-        this.size -= excess
-      }
-    }
-  }
-
-  replay(): readonly {type: OutputType; data: Buffer}[] {
-    return this.entries
-  }
-}
 
 /** An attached client as the container sees it. */
 export interface Subscriber {
