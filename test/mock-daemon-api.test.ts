@@ -344,6 +344,74 @@ t.test('malformed request: 400 JSON, daemon keeps serving', async (t) => {
   t.equal((await call(sock, 'GET', '/_ping')).status, 200)
 })
 
+/** Sends `text` on a new connection and collects the answer until the daemon closes (or `waitMs` passes). */
+async function exchange(path: string, text: string, half = true): Promise<string> {
+  const socket = connect(path)
+  const chunks: Buffer[] = []
+  socket.on('data', (c) => chunks.push(c))
+  if (half) socket.end(text)
+  else socket.write(text)
+  await once(socket, 'close')
+  return Buffer.concat(chunks).toString('latin1')
+}
+
+t.test('bare LF line ends are accepted, as Go\'s server (dockerd) accepts them', async (t) => {
+  const ping = await exchange(sock, 'GET /_ping HTTP/1.1\nHost: x\nConnection: close\n\n')
+  t.match(ping, /^HTTP\/1\.1 200 OK\r\n/)
+  t.match(ping, /\r\n\r\nOK$/)
+  const body = '{"Cmd":["true"]}'
+  const created = await exchange(sock, `POST /v1.47/containers/box/exec HTTP/1.1\nHost: x\r\nContent-Type: application/json\nContent-Length: ${body.length}\nConnection: close\n\r\n${body}`)
+  t.match(created, /^HTTP\/1\.1 201 Created\r\n/, 'mixed LF and CRLF, with a body')
+  t.match(created, /\{"Id":"[0-9a-f]{64}"\}/)
+})
+
+t.test('request head timeout: 408 and close; an idle kept-alive connection may wait', async (t) => {
+  const quick = await startMockDaemon({socket: join(dir, 'quick.sock'), limits: {headTimeoutMs: 300}})
+  t.teardown(() => quick.close())
+  const silent = await exchange(quick.socketPath!, '', false)
+  t.match(silent, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'a connection that never sends')
+  t.match(silent, /timed out reading the request head/)
+  const partial = await exchange(quick.socketPath!, 'GET /_ping HTTP/1.1\r\nHost: x\r\n', false)
+  t.match(partial, /^HTTP\/1\.1 408 /, 'a head that never ends')
+
+  const socket = connect(quick.socketPath!)
+  let received = ''
+  socket.on('data', (c) => {
+    received += c.toString('latin1')
+  })
+  socket.write('GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n')
+  while (!received.endsWith('OK')) await once(socket, 'data')
+  await new Promise((r) => setTimeout(r, 700))
+  t.equal(socket.destroyed, false, 'still open after twice the timeout, idle between requests')
+  socket.write('GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  await once(socket, 'close')
+  t.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 2, 'the second request was served')
+})
+
+t.test('exec records: listed by the container while not ended, forgotten some time after the exit', async (t) => {
+  const brief = await startMockDaemon({
+    socket: join(dir, 'brief.sock'),
+    limits: {execRetentionMs: 200},
+    config: {containers: [{name: 'host', runtime: 'builtin', cmd: ['sleep', '1000']}]},
+  })
+  t.teardown(() => brief.close())
+  const path = brief.socketPath!
+  const id = await createExec(path, 'host', {Cmd: ['echo', 'hi']})
+  t.same((await call(path, 'GET', '/containers/host/json')).json().ExecIDs, [id], 'a created exec is listed')
+  const h = await rawHijack(path, [postHead(`/exec/${id}/start`, '{}') + '{}'])
+  t.equal((await demux(await h.rest)).stdout, 'hi\n')
+  t.equal((await call(path, 'GET', '/containers/host/json')).json().ExecIDs, null, 'an ended exec is not (dockerd: null)')
+  const info = await call(path, 'GET', `/exec/${id}/json`)
+  t.same([info.status, info.json().ExitCode], [200, 0], 'but can still be inspected')
+  const gone = async () => {
+    while ((await call(path, 'GET', `/exec/${id}/json`)).status === 200) await new Promise((r) => setTimeout(r, 50))
+  }
+  await within(gone(), 10_000, 'the exec record\'s removal')
+  const reply = await call(path, 'GET', `/exec/${id}/json`)
+  t.equal(reply.status, 404)
+  t.match(reply.json().message, /No such exec instance/)
+})
+
 t.test('oversized header: 431; oversized body: 413', async (t) => {
   const big = await call(sock, 'GET', '/_ping', undefined, {'X-Big': 'x'.repeat(20 * 1024)}).catch((e) => e)
   t.equal(big.status, 431)

@@ -321,7 +321,8 @@ export class Container {
       MountLabel: '',
       ProcessLabel: '',
       AppArmorProfile: '',
-      ExecIDs: this.execIds.length > 0 ? [...this.execIds] : undefined,
+      // dockerd sends null for none (a nil Go slice); the type says undefined.
+      ExecIDs: this.execIds.length > 0 ? [...this.execIds] : (null as unknown as undefined),
       HostConfig: {...spec.hostConfig, NetworkMode: 'none'},
       GraphDriver: {Name: 'mock', Data: {DeviceId: '', DeviceName: '', DeviceSize: ''}},
       Mounts: [],

@@ -32,7 +32,8 @@ export class ExecRecord {
   process: MockProcess | undefined
   /** Settles once the exit code is recorded (after the output was read to the end). */
   finished: Promise<void> = Promise.resolve()
-  private exitedAt = 0
+  /** When the exit code was recorded (Date.now()), 0 before. */
+  exitedAt = 0
   private startWaiters: (() => void)[] = []
 
   constructor(readonly container: Container, readonly config: ExecConfig, private readonly track: (p: MockProcess) => void) {}
@@ -61,6 +62,9 @@ export class ExecRecord {
       this.exitCode = code
       this.running = false
       this.exitedAt = Date.now()
+      // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
+      const at = container.execIds.indexOf(this.id)
+      if (at >= 0) container.execIds.splice(at, 1)
       // The record stays for inspect; the process, its streams and the session they reach do not.
       this.process = undefined
     })
@@ -79,6 +83,11 @@ export class ExecRecord {
         resolve(true)
       })
     })
+  }
+
+  /** Exited at least `ms` ago: the daemon may forget it. */
+  expired(now: number, ms: number): boolean {
+    return !this.running && this.exitCode !== null && now - this.exitedAt >= ms
   }
 
   inspect(now = Date.now()): ExecInspectInfo {

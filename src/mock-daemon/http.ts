@@ -28,7 +28,20 @@ export interface RequestHead {
   chunked: boolean
 }
 
-const CRLF2 = Buffer.from('\r\n\r\n')
+/**
+ * Where a request head ends (the index after its blank line), or -1. Lines may end in CRLF or, as Go's
+ * server (dockerd) also accepts, a bare LF.
+ */
+export function headEnd(buf: Buffer): number {
+  for (let from = 0; ;) {
+    const lf = buf.indexOf(0x0a, from)
+    if (lf < 0) return -1
+    let next = lf + 1
+    if (buf[next] === 0x0d) next++
+    if (buf[next] === 0x0a) return next + 1
+    from = lf + 1
+  }
+}
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
@@ -67,12 +80,23 @@ export class SocketReader {
     waiter?.()
   }
 
-  /** Waits for more bytes; false once the peer has finished sending. */
-  private more(): Promise<boolean> {
+  /** Waits for more bytes; false once the peer has finished sending. Past `deadline` (ms since epoch), a 408. */
+  private more(deadline?: number): Promise<boolean> {
     if (this.ended) return Promise.resolve(false)
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const before = this.length
-      this.waiter = () => resolve(this.length > before)
+      let timer: NodeJS.Timeout | undefined
+      if (deadline !== undefined) {
+        timer = setTimeout(() => {
+          this.waiter = undefined
+          this.socket.pause()
+          reject(new ApiError(408, 'timed out reading the request head'))
+        }, Math.max(0, deadline - Date.now()))
+      }
+      this.waiter = () => {
+        clearTimeout(timer)
+        resolve(this.length > before)
+      }
       this.socket.resume()
     })
   }
@@ -91,18 +115,29 @@ export class SocketReader {
     return out
   }
 
-  /** The next request head (through the blank line), or null at a clean end of the connection. */
-  async readHead(maxSize: number): Promise<Buffer | null> {
+  /**
+   * The next request head (through the blank line), or null at a clean end of the connection.
+   * The head must be complete `timeoutMs` after the connection opened (`fresh`) or, on a kept-alive
+   * connection, after its first byte (an idle connection may wait; dockerd's Go server does the same).
+   */
+  async readHead(maxSize: number, timeoutMs: number, fresh: boolean): Promise<Buffer | null> {
+    let deadline = fresh ? Date.now() + timeoutMs : undefined
     for (;;) {
       // Empty lines between requests are allowed (RFC 9112 2.2).
-      while (this.length >= 2 && this.flatten()[0] === 0x0d && this.flatten()[1] === 0x0a) this.take(2)
-      const at = this.length > 0 ? this.flatten().indexOf(CRLF2) : -1
-      if (at >= 0) {
-        if (at + 4 > maxSize) throw new ApiError(431, 'request header fields too large')
-        return this.take(at + 4)
+      for (;;) {
+        const buf = this.flatten()
+        if (buf[0] === 0x0a) this.take(1)
+        else if (buf[0] === 0x0d && buf[1] === 0x0a) this.take(2)
+        else break
+      }
+      const end = this.length > 0 ? headEnd(this.flatten()) : -1
+      if (end >= 0) {
+        if (end > maxSize) throw new ApiError(431, 'request header fields too large')
+        return this.take(end)
       }
       if (this.length > maxSize) throw new ApiError(431, 'request header fields too large')
-      if (!(await this.more())) {
+      if (deadline === undefined && this.length > 0) deadline = Date.now() + timeoutMs
+      if (!(await this.more(deadline))) {
         if (this.length === 0) return null
         throw new ApiError(400, 'connection closed inside the request head')
       }
@@ -198,13 +233,15 @@ const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PAT
 export function parseHead(raw: Buffer): RequestHead {
   // Line by line from the buffer: the strings kept (header values, the target) then hold on to their own
   // line at most, not to the text of the whole head.
+  // Lines end in LF with an optional CR before it; the head ends with an empty line.
   const lines: string[] = []
-  const end = raw.length - 4
-  for (let at = 0; at <= end;) {
-    let eol = raw.indexOf('\r\n', at, 'latin1')
-    if (eol < 0 || eol > end) eol = end
-    lines.push(raw.toString('latin1', at, eol))
-    at = eol + 2
+  for (let at = 0; at < raw.length;) {
+    const lf = raw.indexOf(0x0a, at)
+    const eol = lf < 0 ? raw.length : lf
+    const line = raw.toString('latin1', at, eol > at && raw[eol - 1] === 0x0d ? eol - 1 : eol)
+    if (line === '') break
+    lines.push(line)
+    at = eol + 1
   }
   const m = /^([A-Z]+) (\S+) HTTP\/(1\.[01])$/.exec(lines[0] ?? '')
   if (!m) throw new ApiError(400, 'malformed HTTP request line')

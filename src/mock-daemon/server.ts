@@ -19,9 +19,19 @@ export interface Limits {
   maxBodySize: number
   /** Bytes of main-process output kept per container for attach logs=1. */
   logSize: number
+  /** Time allowed for a request head to arrive (dockerd's ReadHeaderTimeout is 5 minutes); then 408. */
+  headTimeoutMs: number
+  /** How long an exited exec can still be inspected; it goes at the first sweep after that (dockerd: 5 to 10 minutes). */
+  execRetentionMs: number
 }
 
-export const DEFAULT_LIMITS: Limits = {maxHeaderSize: 16 * 1024, maxBodySize: 1024 * 1024, logSize: 1024 * 1024}
+export const DEFAULT_LIMITS: Limits = {
+  maxHeaderSize: 16 * 1024,
+  maxBodySize: 1024 * 1024,
+  logSize: 1024 * 1024,
+  headTimeoutMs: 5 * 60_000,
+  execRetentionMs: 5 * 60_000,
+}
 
 export interface RequestRecord {
   method: string
@@ -49,10 +59,14 @@ export class MockServer {
   readonly processes = new Set<MockProcess>()
   private readonly sockets = new Set<Socket>()
   private closing = false
+  /** One sweep for all exec records (no timer per exec). */
+  private readonly execSweep: NodeJS.Timeout
   /** One 'close' listener shared by every connection (`this` is the socket): no closure per connection. */
   private readonly forgetSocket: (this: Socket) => void
 
   constructor(readonly options: ServerOptions) {
+    const retention = options.limits.execRetentionMs
+    this.execSweep = setInterval(() => this.pruneExecs(Date.now(), retention), retention).unref()
     const sockets = this.sockets
     this.forgetSocket = function (this: Socket) {
       sockets.delete(this)
@@ -79,6 +93,13 @@ export class MockServer {
     proc.exited.then(forget, forget)
   }
 
+  /** Forgets execs that exited `retention` ms ago or more (dockerd keeps them 5 to 10 minutes too). */
+  pruneExecs(now: number, retention: number): void {
+    for (const [id, record] of this.execs) {
+      if (record.expired(now, retention)) this.execs.delete(id)
+    }
+  }
+
   startContainers(): void {
     for (const c of this.containers.all()) c.start()
   }
@@ -97,10 +118,11 @@ export class MockServer {
 
   private async serve(socket: Socket): Promise<void> {
     const reader = new SocketReader(socket)
-    for (;;) {
+    const {limits} = this.options
+    for (let fresh = true; ; fresh = false) {
       let head: RequestHead
       try {
-        const raw = await reader.readHead(this.options.limits.maxHeaderSize)
+        const raw = await reader.readHead(limits.maxHeaderSize, limits.headTimeoutMs, fresh)
         if (!raw) {
           socket.end()
           return
@@ -129,6 +151,7 @@ export class MockServer {
   /** Stops every session and process; resolves when the processes have exited (or after 5 s). */
   async shutdown(): Promise<void> {
     this.closing = true
+    clearInterval(this.execSweep)
     for (const socket of this.sockets) socket.destroy()
     const exits = [...this.processes].map((p) => p.exited.catch(() => 0))
     for (const p of this.processes) p.kill('SIGKILL')
