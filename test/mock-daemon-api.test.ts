@@ -64,6 +64,11 @@ t.test('version, api version range, unknown route', async (t) => {
   const tooNew = await call(sock, 'GET', '/v1.99/version')
   t.equal(tooNew.status, 400)
   t.match(tooNew.json().message, /too new/)
+  // dockerd's pattern is /v{version:[0-9.]+}/: these are versions too (checked on dockerd 20.10).
+  const nine = await call(sock, 'GET', '/v9/_ping')
+  t.same([nine.status, nine.json().message], [400, 'client version 9 is too new. Maximum supported API version is 1.47'])
+  t.equal((await call(sock, 'GET', '/v1.9/_ping')).status, 400, 'too old')
+  t.equal((await call(sock, 'GET', '/vx/_ping')).status, 404, 'not a version: no route')
   const missing = await call(sock, 'GET', '/v1.47/nothing/here')
   t.equal(missing.status, 404)
   t.same(missing.json(), {message: 'page not found'})

@@ -9,7 +9,8 @@ import {OutputStream} from './hijacked.js'
 import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
 import {route} from './routes.js'
 import type {MockProcess, Runtime} from './runtime.js'
-import {API_VERSION, compareVersions, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
+import {compareVersions} from '../transport/api-version.js'
+import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
 
 
 export interface Limits {
@@ -221,7 +222,8 @@ export class Exchange {
   constructor(readonly server: MockServer, readonly socket: Socket, reader: SocketReader, readonly req: RequestHead) {
     this.reader = reader
     this.reusable = req.keepAlive
-    const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(req.path)
+    // dockerd's route pattern: /v{version:[0-9.]+}/ (so /v9/_ping is a 400 "too new", not a 404).
+    const m = /^\/v([0-9.]+)(\/.*)$/.exec(req.path)
     this.version = m ? m[1] : API_VERSION
     this.path = m ? m[2] : req.path
   }

@@ -2,9 +2,3 @@
 export const API_VERSION = '1.47'
 export const MIN_API_VERSION = '1.24'
 export const ENGINE_VERSION = '28.0.0-hijack-mock'
-
-export function compareVersions(a: string, b: string): number {
-  const [amaj, amin] = a.split('.').map(Number)
-  const [bmaj, bmin] = b.split('.').map(Number)
-  return amaj - bmaj || amin - bmin
-}

@@ -3,17 +3,12 @@ import {hijack, type Hijacked} from './hijack.js'
 import type {DockerHost} from './host.js'
 import {parseJson, readBody, request, requestHead, requestJson} from './request.js'
 import {UsageError} from './errors.js'
+import {compareVersions} from './api-version.js'
 
 /** The newest API version this client speaks; the daemon may ask for less. */
 export const CLIENT_API_VERSION = '1.47'
 /** What Docker assumes when the daemon does not say. */
 const FALLBACK_API_VERSION = '1.24'
-
-export function compareVersions(a: string, b: string): number {
-  const [amaj, amin] = a.split('.').map(Number)
-  const [bmaj, bmin] = b.split('.').map(Number)
-  return amaj - bmaj || amin - bmin
-}
 
 /** DOCKER_API_VERSION fixes the version (leading `v` allowed) and skips negotiation. */
 export function fixedApiVersion(env: NodeJS.ProcessEnv): string | undefined {

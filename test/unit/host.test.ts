@@ -1,7 +1,8 @@
 import t from 'tap'
 import {parseHost, resolveHost} from '../../src/transport/host.js'
 import {UsageError} from '../../src/transport/errors.js'
-import {fixedApiVersion, compareVersions} from '../../src/transport/docker-api.js'
+import {fixedApiVersion} from '../../src/transport/docker-api.js'
+import {compareVersions} from '../../src/transport/api-version.js'
 
 t.test('unix hosts', async (t) => {
   t.same(parseHost('unix:///var/run/docker.sock'), {kind: 'unix', path: '/var/run/docker.sock', url: 'unix:///var/run/docker.sock'})
@@ -39,4 +40,7 @@ t.test('DOCKER_API_VERSION', async (t) => {
   t.throws(() => fixedApiVersion({DOCKER_API_VERSION: 'latest'}), /invalid DOCKER_API_VERSION/)
   t.ok(compareVersions('1.41', '1.9') > 0, 'numeric, not string, comparison')
   t.ok(compareVersions('1.41', '1.47') < 0)
+  t.ok(compareVersions('9', '1.47') > 0, 'a missing minor part counts as 0')
+  t.equal(compareVersions('1.47', '1.47.0'), 0)
+  t.equal(compareVersions('1.x', '1.0'), 0, 'a part that is not a number counts as 0, as in moby')
 })
