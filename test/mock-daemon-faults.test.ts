@@ -75,7 +75,14 @@ t.test('coalesceHead: the head and the first frame arrive in one read', async (t
 t.test('splitWrites=1: one-byte writes still make a valid stream', async (t) => {
   const {h} = await start('split', ['sh', '-c', 'printf hello; printf oops >&2'])
   t.equal(h.status, 101)
-  const out = await demux(await h.rest)
+  const reads: number[] = []
+  h.socket.on('data', (chunk: Buffer) => reads.push(chunk.length))
+  const rest = await h.rest
+  // Each piece leaves in its own write and the daemon lets the loop turn between them, so the reader
+  // sees nearly every byte on its own (written in one loop, all 25 bytes came in one read).
+  t.equal(reads.reduce((a, b) => a + b, 0), rest.length, 'every byte after the head was seen by the listener')
+  t.ok(reads.length > rest.length / 2 && Math.max(...reads) <= 2, `reads: ${reads.join(',')}`)
+  const out = await demux(rest)
   t.equal(out.stdout, 'hello')
   t.equal(out.stderr, 'oops')
 })

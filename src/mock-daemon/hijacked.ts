@@ -117,8 +117,33 @@ export class WireWriter extends Writable {
       pieces[0] = pieces.length > 0 ? Buffer.concat([this.head, pieces[0]]) : this.head
       this.head = undefined
     }
-    let ok = true
-    for (const piece of pieces) ok = socket.write(piece)
+    if (faults.splitWrites !== undefined && pieces.length > 0) {
+      this.sendPieces(pieces, 0, callback)
+      return
+    }
+    this.afterSend(pieces.length === 0 || socket.write(pieces[0]), callback)
+  }
+
+  /**
+   * splitWrites: one piece per write, the next only once the previous has left and the event loop has
+   * turned (queued writes would go out merged in one writev, and a reader would see one chunk).
+   */
+  private sendPieces(pieces: Buffer[], at: number, callback: (error?: Error | null) => void): void {
+    const {socket} = this
+    if (socket.destroyed) {
+      callback()
+      return
+    }
+    socket.write(pieces[at], (error) => {
+      if (error) callback()
+      else if (at + 1 < pieces.length) setImmediate(() => this.sendPieces(pieces, at + 1, callback))
+      else setImmediate(() => this.afterSend(true, callback))
+    })
+  }
+
+  /** After a send: cut the connection (closeAfterBytes), or wait for room when the socket is full. */
+  private afterSend(ok: boolean, callback: (error?: Error | null) => void): void {
+    const {socket} = this
     if (this.cut) {
       // Let the bytes leave, then drop the connection without a FIN handshake.
       socket.once('drain', () => socket.destroy())
