@@ -75,7 +75,8 @@ export class Container {
   startedAt = ZERO_TIME
   finishedAt = ZERO_TIME
   process: MockProcess | undefined
-  readonly execIds: string[] = []
+  /** Execs not ended yet, in creation order (a Set: thousands may come and go). */
+  readonly execIds = new Set<string>()
   private readonly log: OutputLog
   private readonly subscribers = new Set<Subscriber>()
   private readonly blocked = new Set<Subscriber>()
@@ -322,7 +323,7 @@ export class Container {
       ProcessLabel: '',
       AppArmorProfile: '',
       // dockerd sends null for none (a nil Go slice); the type says undefined.
-      ExecIDs: this.execIds.length > 0 ? [...this.execIds] : (null as unknown as undefined),
+      ExecIDs: this.execIds.size > 0 ? [...this.execIds] : (null as unknown as undefined),
       HostConfig: {...spec.hostConfig, NetworkMode: 'none'},
       GraphDriver: {Name: 'mock', Data: {DeviceId: '', DeviceName: '', DeviceSize: ''}},
       Mounts: [],

@@ -63,8 +63,7 @@ export class ExecRecord {
       this.running = false
       this.exitedAt = Date.now()
       // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
-      const at = container.execIds.indexOf(this.id)
-      if (at >= 0) container.execIds.splice(at, 1)
+      container.execIds.delete(this.id)
       // The record stays for inspect; the process, its streams and the session they reach do not.
       this.process = undefined
     })

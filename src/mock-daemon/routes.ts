@@ -428,7 +428,7 @@ async function createExec(ex: Exchange, ref: string): Promise<void> {
     consoleSize,
   }, ex.server.track)
   ex.server.execs.set(record.id, record)
-  c.execIds.push(record.id)
+  c.execIds.add(record.id)
   ex.sendJson(201, {Id: record.id})
 }
 
