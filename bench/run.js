@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const hijackBin = join(root, 'bin', 'run.js')
+const hijackBin = join(root, 'bin', 'run.cjs')
 const MiB = 1024 * 1024
 const PAIRS = {latency: Number(process.env.BENCH_PAIRS ?? 15), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 10}
 

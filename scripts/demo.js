@@ -6,7 +6,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {fileURLToPath} from 'node:url'
 import {startMockDaemon} from '../dist/mock-daemon/index.js'
 
-const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const bin = fileURLToPath(new URL('../bin/run.cjs', import.meta.url))
 const env = {...process.env}
 delete env.NODE_EXTRA_CA_CERTS
 delete env.NODE_OPTIONS

@@ -1,5 +1,7 @@
 // The CLI entry. Plainly valid `exec`/`attach` invocations run without loading oclif (its import alone
 // costs ~100 ms here); help, version, bad flags and every other command go through oclif unchanged.
+// `npm run build` also bundles this file with what the fast path needs into dist/main.cjs, which
+// bin/run.cjs loads: one CommonJS file starts ~20 ms sooner than a graph of ES modules (BENCHMARKS.md).
 import {normalizeArgv, flagShape, type CommandShape} from './cli/argv.js'
 import {fastParse} from './cli/fast-parse.js'
 import {ATTACH_FLAGS, EXEC_FLAGS, type AttachFlags, type ExecFlags} from './cli/flag-specs.js'
@@ -15,8 +17,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (code !== undefined) {
     process.exit(code)
   }
-  const {execute} = await import('@oclif/core')
-  await execute({args, dir: import.meta.url})
+  const {runOclif} = await oclifMain()
+  await runOclif(args)
+}
+
+/** oclif-main.js beside this file, by a URL the bundler cannot follow (the bundle defines import.meta.url). */
+function oclifMain(): Promise<typeof import('./oclif-main.js')> {
+  return import(new URL('oclif-main.js', import.meta.url).href)
 }
 
 /** Runs the command directly when its argv needs nothing from oclif; undefined hands it to oclif. */
@@ -41,8 +48,7 @@ async function runFast(args: string[]): Promise<number | undefined> {
       return reportError(error)
     } catch {
       // Not an expected failure: let oclif print it as it prints any crash.
-      const {handle} = await import('@oclif/core')
-      await handle(error as Error)
+      await (await oclifMain()).handleCrash(error)
       return 1
     }
   }

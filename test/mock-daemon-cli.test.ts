@@ -126,7 +126,7 @@ t.test('docker CLI against the mock', {skip: !hasDocker && process.env.CI !== 't
 
 t.test('hijack mock-daemon command: start line, 0600 socket, cleanup on SIGTERM', async (t) => {
   const root = fileURLToPath(new URL('..', import.meta.url))
-  const bin = join(root, 'bin', 'run.js')
+  const bin = join(root, 'bin', 'run.cjs')
   t.ok(existsSync(join(root, 'dist', 'commands', 'mock-daemon.js')), 'built (npm run build)')
   const cmdSock = join(dir, 'cmd.sock')
   const config = join(dir, 'cmd.json')

@@ -1,4 +1,4 @@
-// Runs the hijack CLI (built dist, via bin/run.js) and the Docker CLI as child processes.
+// Runs the hijack CLI (built dist, via bin/run.cjs) and the Docker CLI as child processes.
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 
-export const HIJACK_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+export const HIJACK_BIN = fileURLToPath(new URL('../../bin/run.cjs', import.meta.url))
 
 export interface CliResult {
   code: number | null
@@ -74,7 +74,7 @@ export function runCommand(command: string, args: string[], options: CliOptions 
   })
 }
 
-/** Runs bin/run.js through its own shebang, as the installed `hijack` runs. */
+/** Runs bin/run.cjs through its own shebang, as the installed `hijack` runs. */
 export function hijack(args: string[], options?: CliOptions): Promise<CliResult> {
   return runCommand(HIJACK_BIN, args, options)
 }
