@@ -15,7 +15,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const args = normalizeArgv(argv, COMMAND_SHAPES)
   const code = await runFast(args)
   if (code !== undefined) {
-    process.exit(code)
+    const {exitWhenFlushed} = await import('./cli/exit.js')
+    await exitWhenFlushed(code)
   }
   const {runOclif} = await oclifMain()
   await runOclif(args)

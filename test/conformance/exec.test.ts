@@ -76,6 +76,17 @@ for (const [name, start] of TARGETS) {
       t.equal(r.stdout.toString().split(' ')[0], sha(data))
     })
 
+    t.test('a reader that is late still gets the tail: output is flushed before hijack exits', async (t) => {
+      // Node writes to a pipe asynchronously. The reader below starts only after a second, so the pipe
+      // (64 KiB) fills and the last 5000 bytes wait in our stdout: exiting without a flush lost them.
+      const file = join(tempDir(t, 'hj-late-'), 'input')
+      const data = randomBytes(64 * 1024 + 5000)
+      await import('node:fs/promises').then((fs) => fs.writeFile(file, data))
+      const r = await runCommand('bash', ['-o', 'pipefail', '-c', `${process.execPath} ${HIJACK_BIN} exec -i -H ${host} ${BOX} cat < ${file} | (sleep 1; cat) | sha256sum`])
+      t.equal(r.code, 0, r.stderr.toString())
+      t.equal(r.stdout.toString().split(' ')[0], sha(data), 'every byte, the last ones included')
+    })
+
     t.test('-i with stdin closed early: the command sees EOF and its later output arrives', async (t) => {
       const [ours] = await both(t, ['-i', BOX, 'sh', '-c', 'cat >/dev/null; echo done'], 'some input\n')
       t.equal(ours.stdout.toString(), 'done\n')
