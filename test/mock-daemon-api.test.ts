@@ -1,6 +1,6 @@
 // The mock daemon's Engine API, in-process, over a unix socket in a short temp dir.
 import {once} from 'node:events'
-import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
@@ -303,6 +303,28 @@ t.test('an exec whose client stops reading still dies with its container', async
   t.equal(info.ExitCode, 137, 'killed with its container')
 })
 
+t.test('an exec\'s background child dies when its container stops', async (t) => {
+  await call(sock, 'POST', '/containers/create?name=orphanage', {Image: 'x', Cmd: ['sleep', '1000'], HostConfig: {NetworkMode: 'none'}})
+  t.equal((await call(sock, 'POST', '/containers/orphanage/start')).status, 204)
+  const id = await createExec(sock, 'orphanage', {Cmd: ['sh', '-c', 'sleep 987.654 & echo started']})
+  const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, '{}') + '{}'])
+  t.equal((await demux(await within(h.rest, 20_000, 'the exec'))).stdout, 'started\n')
+  const orphans = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'latin1') === 'sleep\x00987.654\x00'
+    } catch {
+      return false
+    }
+  })
+  t.equal(orphans().length, 1, 'the background sleep runs after the exec ended')
+  t.equal((await within(call(sock, 'POST', '/containers/orphanage/stop?t=1'), 20_000, 'stop')).status, 204)
+  const gone = async () => {
+    while (orphans().length > 0) await new Promise((r) => setTimeout(r, 20))
+  }
+  await within(gone(), 10_000, 'the orphan\'s end')
+  t.same(orphans(), [], 'killed with its container')
+})
+
 t.test('an exec that leaves a child holding its output: the session ends after the grace period', async (t) => {
   const id = await createExec(sock, 'box', {Cmd: ['sh', '-c', 'sleep 60 & echo started']})
   const h = await rawHijack(sock, [postHead(`/exec/${id}/start`, '{}') + '{}'])
@@ -396,7 +418,8 @@ t.test('request head timeout: 408 and close; an idle kept-alive connection may w
 t.test('exec records: listed by the container while not ended, forgotten some time after the exit', async (t) => {
   const brief = await startMockDaemon({
     socket: join(dir, 'brief.sock'),
-    limits: {execRetentionMs: 200},
+    // Long enough that the record surely outlives the checks right after the exit, even on a busy machine.
+    limits: {execRetentionMs: 2000},
     config: {containers: [{name: 'host', runtime: 'builtin', cmd: ['sleep', '1000']}]},
   })
   t.teardown(() => brief.close())
@@ -442,6 +465,12 @@ t.test('socket path: a live socket is refused, a stale one replaced', async (t) 
   const file = join(dir, 'plain')
   writeFileSync(file, '')
   await t.rejects(startMockDaemon({socket: file}), /not a socket/)
+})
+
+t.test('limits out of range are refused (Node would run a longer timer after 1 ms)', async (t) => {
+  await t.rejects(startMockDaemon({limits: {headTimeoutMs: Infinity}}), /limits\.headTimeoutMs: expected an integer from 1 to 2147483647/)
+  await t.rejects(startMockDaemon({limits: {execRetentionMs: 0}}), /limits\.execRetentionMs/)
+  await t.rejects(startMockDaemon({limits: {maxBodySize: -1}}), /limits\.maxBodySize/)
 })
 
 t.test('config errors are clear', async (t) => {

@@ -87,6 +87,14 @@ t.test('splitWrites=1: one-byte writes still make a valid stream', async (t) => 
   t.equal(out.stderr, 'oops')
 })
 
+t.test('output still on its way at the exit is delivered, however long the slow wire takes', async (t) => {
+  // splitWrites=1 sends about 100-200 KB/s: most of this output is still in the daemon when head exits,
+  // and takes longer than the 2 s grace to go out. The grace bounds the process's output, not the wire.
+  const {h} = await start('split', ['head', '-c', '300000', '/dev/zero'])
+  const out = await demux(await h.rest)
+  t.equal(out.stdout.length, 300000, 'every byte')
+})
+
 t.test('noUpgrade: 200 instead of 101, stream anyway', async (t) => {
   const {h} = await start('noupgrade', ['printf', 'hi'])
   t.equal(h.status, 200)

@@ -35,6 +35,7 @@ export function runAttach(container: Container, session: AttachSession, options:
     write: (type, data) => output.write(type, data),
     onDrain: (callback) => output.wire.once('drain', callback),
     finish: () => output.finish(),
+    buffered: () => output.buffered,
   }
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   const detach = container.attach(sub, options.logs, options.stream)

@@ -6,7 +6,7 @@ import type {ContainerInfo, ContainerInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {ContainerSpec} from './config.js'
 import type {Faults} from './faults.js'
-import {exitAfterOutput, type OutputType} from './hijacked.js'
+import {CLIENT_BUFFER_AFTER_EXIT, exitAfterOutput, type OutputType} from './hijacked.js'
 import {OutputLog} from './output-log.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
@@ -51,6 +51,8 @@ export interface Subscriber {
   onDrain(callback: () => void): void
   /** The main process has exited and all its output was written. */
   finish(): void
+  /** Bytes written to it that the client has not taken yet. */
+  buffered(): number
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed'
@@ -75,9 +77,11 @@ export class Container {
   startedAt = ZERO_TIME
   finishedAt = ZERO_TIME
   process: MockProcess | undefined
+  /** The main process once it has exited (its output may still be flowing). */
+  private exitedProcess: MockProcess | undefined
   /** Execs not ended yet, in creation order (a Set: thousands may come and go). */
   readonly execIds = new Set<string>()
-  private readonly log: OutputLog
+  private log: OutputLog
   private readonly subscribers = new Set<Subscriber>()
   private readonly blocked = new Set<Subscriber>()
   private exitWaiters: ((code: number) => void)[] = []
@@ -134,6 +138,13 @@ export class Container {
     proc.stdin.on('error', () => {})
     this.collect(proc.stdout, STDOUT)
     this.collect(proc.stderr, STDERR)
+    proc.exited.then(() => {
+      // From here on slow clients are buffered for (up to a limit), not waited for: see collect().
+      if (this.process !== proc) return
+      this.exitedProcess = proc
+      this.blocked.clear()
+      this.setPaused(false)
+    })
     exitAfterOutput(proc).then((code) => this.onExit(proc, code))
     for (const listener of this.startListeners) listener(proc)
   }
@@ -148,7 +159,13 @@ export class Container {
     stream.on('data', (data: Buffer) => {
       this.log.push(type, data)
       for (const sub of this.subscribers) {
-        if (sub.wants(type) && !sub.write(type, data)) this.block(sub)
+        if (!sub.wants(type) || sub.write(type, data)) continue
+        if (this.exitedProcess !== this.process) this.block(sub)
+        else if (sub.buffered() > CLIENT_BUFFER_AFTER_EXIT) {
+          // The process has exited and this client is far behind: it keeps what it has, then ends.
+          this.subscribers.delete(sub)
+          sub.finish()
+        }
       }
     })
     stream.on('error', () => {})
@@ -260,6 +277,8 @@ export class Container {
     this.removalWaiters = []
     for (const resolve of waiters) resolve(this.exitCode)
     this.startListeners.clear()
+    // Exited exec records still point here for a few minutes: they need not keep the output.
+    this.log = new OutputLog(0)
   }
 
   /** Docker's words for the state: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`. */

@@ -5,7 +5,7 @@ import type {ExecInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {Container} from './containers.js'
 import {newId} from './containers.js'
-import {discardInput, exitAfterOutput, type OutputStream, type OutputType, pumpStdin} from './hijacked.js'
+import {CLIENT_BUFFER_AFTER_EXIT, discardInput, exitAfterOutput, type OutputStream, type OutputType, pumpStdin} from './hijacked.js'
 import type {MockProcess} from './runtime.js'
 import {detachFilter} from './stdin.js'
 
@@ -58,7 +58,8 @@ export class ExecRecord {
     // Like dockerd, the execs of a container that stops die with it.
     const forget = container.onStopped(() => proc.kill('SIGKILL'))
     this.finished = exitAfterOutput(proc).then((code) => {
-      forget()
+      // Its background children still die with the container.
+      if (!proc.hasOrphans?.()) forget()
       this.exitCode = code
       this.running = false
       this.exitedAt = Date.now()
@@ -116,18 +117,28 @@ export class ExecRecord {
   }
 }
 
-/** Drains a process stream into `sink` with backpressure (or drops it when no sink). */
-export function pipeOutput(stream: Readable, type: OutputType, output: OutputStream | undefined): void {
+/**
+ * Drains a process stream into `output` with backpressure (or drops it when no output) while the
+ * process runs. Once it has exited, a slow client is buffered for instead of waited for, up to
+ * CLIENT_BUFFER_AFTER_EXIT; a client further behind keeps what it has and gets the end of the stream.
+ */
+export function pipeOutput(stream: Readable, type: OutputType, output: OutputStream | undefined, proc: MockProcess): void {
   stream.on('error', () => {})
   if (!output) {
     stream.resume()
     return
   }
+  let exited = false
+  proc.exited.then(() => {
+    exited = true
+    stream.resume()
+  })
   stream.on('data', (data: Buffer) => {
-    if (!output.write(type, data)) {
+    if (output.write(type, data)) return
+    if (!exited) {
       stream.pause()
       output.wire.once('drain', () => stream.resume())
-    }
+    } else if (output.buffered > CLIENT_BUFFER_AFTER_EXIT) output.finish()
   })
 }
 
@@ -146,8 +157,8 @@ export function runExec(record: ExecRecord, session: ExecSession): Promise<void>
   const {socket, output} = session
   const {config} = record
   const proc = record.start()
-  pipeOutput(proc.stdout, STDOUT, config.attachStdout ? output : undefined)
-  pipeOutput(proc.stderr, STDERR, config.attachStderr ? output : undefined)
+  pipeOutput(proc.stdout, STDOUT, config.attachStdout ? output : undefined, proc)
+  pipeOutput(proc.stderr, STDERR, config.attachStderr ? output : undefined, proc)
   let detached = false
   if (config.attachStdin) {
     const target: Writable = config.tty
@@ -177,6 +188,6 @@ export function runExec(record: ExecRecord, session: ExecSession): Promise<void>
 export function runDetached(record: ExecRecord): void {
   const proc = record.start()
   proc.stdin.end()
-  pipeOutput(proc.stdout, STDOUT, undefined)
-  pipeOutput(proc.stderr, STDERR, undefined)
+  pipeOutput(proc.stdout, STDOUT, undefined, proc)
+  pipeOutput(proc.stderr, STDERR, undefined, proc)
 }

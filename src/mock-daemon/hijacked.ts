@@ -43,7 +43,7 @@ function sweepLingering(): void {
 }
 
 /** After our FIN the client should close its side; one that never does is not kept forever. */
-function linger(socket: Socket): void {
+export function linger(socket: Socket): void {
   if (socket.destroyed || lingering.has(socket)) return
   lingering.set(socket, performance.now() + LINGER_MS)
   socket.on('close', stopLingering)
@@ -208,6 +208,11 @@ export class OutputStream {
     return this.writer ?? (this.events ??= new EventEmitter())
   }
 
+  /** Output bytes accepted but not yet handed to the kernel. */
+  get buffered(): number {
+    return (this.writer?.writableLength ?? 0) + (this.socket?.writableLength ?? 0)
+  }
+
   /** Writes one chunk; false means wait for `wire` 'drain'. */
   write(type: OutputType, data: Buffer): boolean {
     if (this.finished || data.length === 0) return true
@@ -337,12 +342,17 @@ export function outputsDone(...streams: Readable[]): Promise<void> {
 
 /** How long output may still flow after its process exited (dockerd gives its stream copies 2 s). */
 export const OUTPUT_GRACE_MS = 2000
+/**
+ * Once the process has exited, a client that reads slowly no longer holds it back: its output is
+ * buffered for it, up to this much (dockerd's per-client buffer is 1 MB), and a client past that is let go.
+ */
+export const CLIENT_BUFFER_AFTER_EXIT = 1024 * 1024
 
 /**
  * Resolves with the exit code once the process has exited and its output was read to the end, or
- * `graceMs` after the exit when something still holds the output back (an attached client that
- * stopped reading, a background child keeping the pipe open): then, as dockerd closes its streams,
- * the output streams are destroyed and whatever was not yet read is dropped.
+ * `graceMs` after the exit when the output still has not ended (a background child keeps the pipe
+ * open): then, as dockerd closes its streams, the output streams are destroyed. Clients keep what was
+ * already buffered for them.
  */
 export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): Promise<number> {
   let drained = false

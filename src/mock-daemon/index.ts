@@ -4,7 +4,7 @@ import {chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {connect, createServer, isIP, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
+import {ConfigError, type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
 import {BuiltinRuntime} from './runtime-builtin.js'
 import {ProcessRuntime} from './runtime-process.js'
@@ -147,6 +147,21 @@ async function daemonConfig(config: MockDaemonOptions['config']): Promise<Daemon
 }
 
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
+/** Node runs any timer longer than 2^31-1 ms (or Infinity) after 1 ms: refuse such limits. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+function checkLimits(limits: Limits): Limits {
+  for (const [name, value] of Object.entries(limits)) {
+    const timer = name.endsWith('Ms')
+    const low = timer ? 1 : 0
+    const high = timer ? MAX_TIMER_MS : Number.MAX_SAFE_INTEGER
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw new ConfigError(`limits.${name}: expected an integer from ${low} to ${high}${timer ? ' (milliseconds)' : ' (bytes)'}, got ${value}`)
+    }
+  }
+  return limits
+}
+
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
   const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
@@ -157,7 +172,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     faults,
     runtimes: {process: options.runtimes?.process ?? new ProcessRuntime(), builtin: options.runtimes?.builtin ?? new BuiltinRuntime()},
     defaultRuntime,
-    limits: {...DEFAULT_LIMITS, ...options.limits},
+    limits: checkLimits({...DEFAULT_LIMITS, ...options.limits}),
     log,
   })
   const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))

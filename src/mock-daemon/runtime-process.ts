@@ -93,6 +93,8 @@ class LocalProcess implements MockProcess {
   private exitCode: number | undefined
   /** The child itself has exited (its pid may be reused): only its process group may still be signalled. */
   private childExited = false
+  /** An exec's background children, as seen when it exited. */
+  private orphans: ProcessId[] = []
 
   constructor(private readonly spec: SpawnSpec, private readonly useScript: boolean, private readonly registry: ProcessRegistry) {
     this.stdin.on('error', () => {})
@@ -172,13 +174,27 @@ class LocalProcess implements MockProcess {
       this.registry.liveGroups.delete(child.pid!)
       // Left-over children would hold the output pipes open and keep the container "running".
       if (spec.main) signalGroup(child.pid!, 'SIGKILL')
-      // An exec's background children outlive it (as in a container) until the daemon shuts down.
-      else this.registry.leftovers.push(...groupMembers(child.pid!))
+      // An exec's background children outlive it (as in a container) until its container stops or
+      // the daemon shuts down; kept by pid and start time, since the group's id may be reused.
+      else {
+        this.orphans = groupMembers(child.pid!)
+        this.registry.leftovers.push(...this.orphans)
+      }
     })
+  }
+
+  /** What it started that was still running when it exited. */
+  hasOrphans(): boolean {
+    return this.orphans.length > 0
   }
 
   kill(signal: NodeJS.Signals): void {
     const child = this.child
+    if (signal === 'SIGKILL' && this.exitCode !== undefined) {
+      // Exited: only its orphans are left, each still the same process (pid and start time).
+      for (const {pid, start} of this.orphans.splice(0)) if (statOf(pid)?.start === start) signalPid(pid, signal)
+      return
+    }
     if (!child || child.pid === undefined || this.exitCode !== undefined) return
     // Inside `script` the command is script's child: signal it, not script (which would say goodbye).
     const inner = this.spec.tty && this.useScript && findScript() ? firstChild(child.pid) : undefined
@@ -231,15 +247,7 @@ class ProcessRegistry {
   /** Kills live groups, and exited execs' children that are still the same processes. */
   killAll(): void {
     for (const pgid of this.liveGroups) signalGroup(pgid, 'SIGKILL')
-    for (const {pid, start} of this.leftovers.splice(0)) {
-      if (statOf(pid)?.start === start) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // gone meanwhile
-        }
-      }
-    }
+    for (const {pid, start} of this.leftovers.splice(0)) if (statOf(pid)?.start === start) signalPid(pid, 'SIGKILL')
   }
 }
 
@@ -269,6 +277,14 @@ function groupMembers(pgid: number): ProcessId[] {
     if (stat?.pgrp === pgid) members.push({pid: Number(entry), start: stat.start})
   }
   return members
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // gone meanwhile
+  }
 }
 
 /** Signals process group `pgid` (a detached child's pid); no-op when it is gone. */

@@ -30,8 +30,11 @@ export interface MockProcess {
   readonly exited: Promise<number>
   /** Process id when it is a real process; undefined for built-in programs. */
   readonly pid: number | undefined
+  /** SIGKILL after the exit reaches what it left running in the background (hasOrphans). */
   kill(signal: NodeJS.Signals): void
   resize(rows: number, cols: number): void
+  /** It exited leaving background processes (which die with its container, as in a PID namespace). */
+  hasOrphans?(): boolean
 }
 
 export interface Runtime {

@@ -5,7 +5,7 @@ import type {ContainerSpec} from './config.js'
 import {Container, ContainerStore} from './containers.js'
 import type {ExecRecord} from './exec.js'
 import {type Faults, mergeFaults} from './faults.js'
-import {OutputStream} from './hijacked.js'
+import {linger, OutputStream} from './hijacked.js'
 import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
 import {route} from './routes.js'
 import type {MockProcess, Runtime} from './runtime.js'
@@ -133,7 +133,7 @@ export class MockServer {
         // The connection cannot be trusted past a bad head: answer and close.
         const api = error instanceof ApiError ? error : new ApiError(400, 'malformed request')
         this.logRequest('-', '-', api.status, 0)
-        writeError(socket, api.status, api.message, false)
+        writeError(socket, api.status, api.message, false, reader)
         return
       }
       const exchange = new Exchange(this, socket, reader, head)
@@ -183,17 +183,31 @@ const COMMON_HEADERS = {
   Server: `Docker/${ENGINE_VERSION} (linux)`,
 }
 
-function writeError(socket: Socket, status: number, message: string, keepAlive: boolean): void {
+function writeError(socket: Socket, status: number, message: string, keepAlive: boolean, reader?: SocketReader): void {
   if (socket.destroyed) return
   const body = jsonBody({message})
-  socket.write(responseHead(status, {
+  const head = responseHead(status, {
     ...COMMON_HEADERS,
     'Content-Type': 'application/json',
     'Content-Length': body.length,
     ...(keepAlive ? {} : {Connection: 'close'}),
-  }))
-  if (keepAlive) socket.write(body)
-  else socket.end(body)
+  })
+  if (keepAlive) socket.write(Buffer.concat([head, body]))
+  else endConnection(socket, reader, Buffer.concat([head, body]))
+}
+
+/**
+ * Our last bytes, then FIN. The client should close its side; what it still sends is discarded, and
+ * one that never closes is cut by the linger sweep (the server allows half-open connections, so an
+ * end() alone would keep its descriptor forever).
+ */
+function endConnection(socket: Socket, reader: SocketReader | undefined, last?: Buffer): void {
+  reader?.detach()
+  socket.on('data', ignore)
+  socket.resume()
+  if (last) socket.end(last)
+  else socket.end()
+  linger(socket)
 }
 
 export interface HijackStart {
@@ -334,7 +348,7 @@ export class Exchange {
     const head = this.head(status, headers)
     const payload = body && this.req.method !== 'HEAD' && status !== 204 && status !== 304 ? Buffer.concat([head, body]) : head
     if (this.reusable) this.socket.write(payload)
-    else this.socket.end(payload)
+    else endConnection(this.socket, this.reader, payload)
   }
 
   sendJson(status: number, value: unknown): void {
@@ -350,7 +364,7 @@ export class Exchange {
         this.socket.write(`${body.length.toString(16)}\r\n`)
         this.socket.write(body)
         this.socket.write('\r\n0\r\n\r\n')
-        if (!this.reusable) this.socket.end()
+        if (!this.reusable) endConnection(this.socket, this.reader)
       },
     }
   }
