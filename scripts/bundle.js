@@ -13,6 +13,7 @@ await build({
   external: ['@oclif/core', 'split2'],
   // main.ts finds oclif-main.js beside itself through import.meta.url, which CommonJS lacks.
   define: {'import.meta.url': '__bundleUrl'},
-  banner: {js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;"},
+  // The banner comes before esbuild's own "use strict": repeat it, or the bundle runs in sloppy mode.
+  banner: {js: "'use strict';\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;"},
   logLevel: 'warning',
 })

@@ -36,6 +36,8 @@ async function runFast(args: string[]): Promise<number | undefined> {
     : undefined
   if (!parsed) return undefined
   const {reportError} = await import('./cli/report.js')
+  const {watchOutputErrors} = await import('./cli/exit.js')
+  watchOutputErrors()
   try {
     if (command === 'exec') {
       const {runExec} = await import('./cli/exec-main.js')

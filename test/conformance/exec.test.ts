@@ -113,6 +113,15 @@ for (const [name, start] of TARGETS) {
       t.equal(r.stderr.toString(), '')
     })
 
+    t.test('stdout closed while the last output waits to be flushed: exit 141, no crash', async (t) => {
+      // The session is over (the command exited 4); our exit waits for the queued tail, and the
+      // reader goes away meanwhile. That EPIPE must not be an uncaught error (exit 1 and a stack trace).
+      const r = await runCommand('bash', ['-c',
+        `${process.execPath} ${HIJACK_BIN} exec -H ${host} ${BOX} sh -c 'head -c 70000 /dev/zero; exit 4' 2>&1 | sleep 1.5; echo "rc=\${PIPESTATUS[0]}"`])
+      t.equal(r.stdout.toString(), 'rc=141\n')
+      t.equal(r.stderr.toString(), '')
+    })
+
     t.test('-e, --env-file, -w, -u', async (t) => {
       const dir = tempDir(t, 'hj-envf-')
       const envFile = join(dir, 'env')
