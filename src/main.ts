@@ -13,10 +13,11 @@ export const COMMAND_SHAPES: Record<string, CommandShape> = {
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const args = normalizeArgv(argv, COMMAND_SHAPES)
-  const code = await runFast(args)
-  if (code !== undefined) {
-    const {exitWhenFlushed} = await import('./cli/exit.js')
-    await exitWhenFlushed(code)
+  const fast = fastCommand(args)
+  if (fast) {
+    const {exitWhenFlushed, watchOutputErrors} = await import('./cli/exit.js')
+    watchOutputErrors()
+    await exitWhenFlushed(await runFast(fast))
   }
   const {runOclif} = await oclifMain()
   await runOclif(args)
@@ -27,25 +28,36 @@ function oclifMain(): Promise<typeof import('./oclif-main.js')> {
   return import(new URL('oclif-main.js', import.meta.url).href)
 }
 
-/** Runs the command directly when its argv needs nothing from oclif; undefined hands it to oclif. */
-async function runFast(args: string[]): Promise<number | undefined> {
+type FastCommand =
+  | {command: 'exec'; flags: ExecFlags; argv: string[]}
+  | {command: 'attach'; flags: AttachFlags; argv: string[]}
+
+/** The command, when its argv needs nothing from oclif; undefined hands it to oclif. */
+function fastCommand(args: string[]): FastCommand | undefined {
   if (process.env.HIJACK_NO_FAST_PATH) return undefined
   const [command, ...rest] = args
-  const parsed = command === 'exec' ? fastParse(rest, EXEC_FLAGS, 2)
-    : command === 'attach' ? fastParse(rest, ATTACH_FLAGS, 1, 1)
-    : undefined
-  if (!parsed) return undefined
+  if (command === 'exec') {
+    const parsed = fastParse(rest, EXEC_FLAGS, 2)
+    return parsed && {command, flags: parsed.flags as ExecFlags, argv: parsed.argv}
+  }
+  if (command === 'attach') {
+    const parsed = fastParse(rest, ATTACH_FLAGS, 1, 1)
+    return parsed && {command, flags: parsed.flags as AttachFlags, argv: parsed.argv}
+  }
+  return undefined
+}
+
+/** Runs the command directly and gives its exit status. */
+async function runFast(fast: FastCommand): Promise<number> {
   const {reportError} = await import('./cli/report.js')
-  const {watchOutputErrors} = await import('./cli/exit.js')
-  watchOutputErrors()
   try {
-    if (command === 'exec') {
+    if (fast.command === 'exec') {
       const {runExec} = await import('./cli/exec-main.js')
-      const [container, ...cmd] = parsed.argv
-      return await runExec(parsed.flags as ExecFlags, container, cmd)
+      const [container, ...cmd] = fast.argv
+      return await runExec(fast.flags, container, cmd)
     }
     const {runAttach} = await import('./cli/attach-main.js')
-    return await runAttach(parsed.flags as AttachFlags, parsed.argv[0])
+    return await runAttach(fast.flags, fast.argv[0])
   } catch (error) {
     try {
       return reportError(error)

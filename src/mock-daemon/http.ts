@@ -32,7 +32,7 @@ export interface RequestHead {
  * Where a request head ends (the index after its blank line), or -1. Lines may end in CRLF or, as Go's
  * server (dockerd) also accepts, a bare LF.
  */
-export function headEnd(buf: Buffer): number {
+function headEnd(buf: Buffer): number {
   for (let from = 0; ;) {
     const lf = buf.indexOf(0x0a, from)
     if (lf < 0) return -1
@@ -231,9 +231,9 @@ const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PAT
 
 /** Parses a request head; anything malformed is a 400. */
 export function parseHead(raw: Buffer): RequestHead {
-  // Line by line from the buffer: the strings kept (header values, the target) then hold on to their own
-  // line at most, not to the text of the whole head.
-  // Lines end in LF with an optional CR before it; the head ends with an empty line.
+  // Line by line from the buffer (lines end in LF, with an optional CR before it, up to the empty line):
+  // the strings kept (header values, the target) then hold on to their own line at most, not to the
+  // text of the whole head.
   const lines: string[] = []
   for (let at = 0; at < raw.length;) {
     const lf = raw.indexOf(0x0a, at)

@@ -146,7 +146,6 @@ async function daemonConfig(config: MockDaemonOptions['config']): Promise<Daemon
   return typeof config === 'string' ? loadDaemonConfigFile(config) : validateDaemonConfig(config)
 }
 
-/** Starts a mock daemon; every configured container's main process is running when this resolves. */
 /** Node runs any timer longer than 2^31-1 ms (or Infinity) after 1 ms: refuse such limits. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -162,6 +161,7 @@ function checkLimits(limits: Limits): Limits {
   return limits
 }
 
+/** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
   const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
