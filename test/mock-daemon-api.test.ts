@@ -257,6 +257,14 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, hang]).finally(() => clearTimeout(timer))
 }
 
+/** Polls `check` until it holds; fails after `ms` instead of hanging. */
+async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const poll = async (): Promise<void> => {
+    while (!(await check())) await new Promise((r) => setTimeout(r, 20))
+  }
+  await within(poll(), ms, what)
+}
+
 /** Attaches to `name`'s output and then never reads: the daemon's writes back up. */
 async function stuckClient(t: Test, path: string): Promise<import('node:net').Socket> {
   const socket = connect(sock)
@@ -296,10 +304,7 @@ t.test('an exec whose client stops reading still dies with its container', async
   t.equal((await call(sock, 'GET', `/exec/${id}/json`)).json().Running, true)
   t.equal((await within(call(sock, 'POST', '/containers/host2/kill'), 20_000, 'kill')).status, 204)
   let info
-  const settled = async () => {
-    while ((info = (await call(sock, 'GET', `/exec/${id}/json`)).json()).Running) await new Promise((r) => setTimeout(r, 50))
-  }
-  await within(settled(), 20_000, 'the exec\'s end')
+  await eventually(async () => !(info = (await call(sock, 'GET', `/exec/${id}/json`)).json()).Running, 20_000, 'the exec\'s end')
   t.equal(info.ExitCode, 137, 'killed with its container')
 })
 
@@ -318,10 +323,7 @@ t.test('an exec\'s background child dies when its container stops', async (t) =>
   })
   t.equal(orphans().length, 1, 'the background sleep runs after the exec ended')
   t.equal((await within(call(sock, 'POST', '/containers/orphanage/stop?t=1'), 20_000, 'stop')).status, 204)
-  const gone = async () => {
-    while (orphans().length > 0) await new Promise((r) => setTimeout(r, 20))
-  }
-  await within(gone(), 10_000, 'the orphan\'s end')
+  await eventually(() => orphans().length === 0, 10_000, 'the orphan\'s end')
   t.same(orphans(), [], 'killed with its container')
 })
 
@@ -359,19 +361,7 @@ t.test('wait: headers first, the body once the container is killed', async (t) =
   t.equal(state.ExitCode, 143, 'stopped by SIGTERM')
 })
 
-t.test('malformed request: 400 JSON, daemon keeps serving', async (t) => {
-  const socket = connect(sock)
-  socket.end('GARBAGE\r\n\r\n')
-  const chunks: Buffer[] = []
-  socket.on('data', (c) => chunks.push(c))
-  await once(socket, 'close')
-  const text = Buffer.concat(chunks).toString()
-  t.match(text, /^HTTP\/1\.1 400 /)
-  t.match(text, /\{"message":"malformed HTTP request line"\}/)
-  t.equal((await call(sock, 'GET', '/_ping')).status, 200)
-})
-
-/** Sends `text` on a new connection and collects the answer until the daemon closes (or `waitMs` passes). */
+/** Sends `text` on a new connection (then half-closes, unless `half` is false) and collects the answer until the daemon closes. */
 async function exchange(path: string, text: string, half = true): Promise<string> {
   const socket = connect(path)
   const chunks: Buffer[] = []
@@ -381,6 +371,13 @@ async function exchange(path: string, text: string, half = true): Promise<string
   await once(socket, 'close')
   return Buffer.concat(chunks).toString('latin1')
 }
+
+t.test('malformed request: 400 JSON, daemon keeps serving', async (t) => {
+  const text = await exchange(sock, 'GARBAGE\r\n\r\n')
+  t.match(text, /^HTTP\/1\.1 400 /)
+  t.match(text, /\{"message":"malformed HTTP request line"\}/)
+  t.equal((await call(sock, 'GET', '/_ping')).status, 200)
+})
 
 t.test('bare LF line ends are accepted, as Go\'s server (dockerd) accepts them', async (t) => {
   const ping = await exchange(sock, 'GET /_ping HTTP/1.1\nHost: x\nConnection: close\n\n')
@@ -431,10 +428,7 @@ t.test('exec records: listed by the container while not ended, forgotten some ti
   t.equal((await call(path, 'GET', '/containers/host/json')).json().ExecIDs, null, 'an ended exec is not (dockerd: null)')
   const info = await call(path, 'GET', `/exec/${id}/json`)
   t.same([info.status, info.json().ExitCode], [200, 0], 'but can still be inspected')
-  const gone = async () => {
-    while ((await call(path, 'GET', `/exec/${id}/json`)).status === 200) await new Promise((r) => setTimeout(r, 50))
-  }
-  await within(gone(), 10_000, 'the exec record\'s removal')
+  await eventually(async () => (await call(path, 'GET', `/exec/${id}/json`)).status !== 200, 10_000, 'the exec record\'s removal')
   const reply = await call(path, 'GET', `/exec/${id}/json`)
   t.equal(reply.status, 404)
   t.match(reply.json().message, /No such exec instance/)
