@@ -48,8 +48,8 @@ export interface TerminalSessionOptions {
  * output ended, or with the exit code to use at once (our stdout closed); a detach throws.
  */
 export async function runTerminalSession(options: TerminalSessionOptions): Promise<number | undefined> {
-  const stdin = process.stdin
-  const restore = options.withStdin && options.tty && stdin.isTTY ? enterRawMode(stdin as ReadStream) : undefined
+  // process.stdin is created on first use (a stream, ~2 ms): only touch it when stdin is attached.
+  const restore = options.withStdin && options.tty && process.stdin.isTTY ? enterRawMode(process.stdin as ReadStream) : undefined
   const stopResize = options.tty && options.resize
     ? followTerminalSize(process.stdout, options.resize, options.resizeOptions)
     : undefined

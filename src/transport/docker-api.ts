@@ -1,7 +1,7 @@
 import type {ContainerInspectInfo, ExecInspectInfo} from 'dockerode'
 import {hijack, type Hijacked} from './hijack.js'
 import type {DockerHost} from './host.js'
-import {parseJson, readBody, request, requestHead, requestJson} from './request.js'
+import {HttpClient, parseJson} from './request.js'
 import {UsageError} from './errors.js'
 import {compareVersions} from './api-version.js'
 
@@ -20,8 +20,8 @@ export function fixedApiVersion(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** min(client max, daemon's Api-Version from /_ping). */
-export async function negotiateApiVersion(host: DockerHost): Promise<string> {
-  const ping = await request(host, {method: 'GET', path: '/_ping'})
+export async function negotiateApiVersion(http: HttpClient): Promise<string> {
+  const ping = await http.request({method: 'GET', path: '/_ping'})
   const header = ping.headers['api-version']
   const daemon = typeof header === 'string' && /^\d+\.\d+$/.test(header) ? header : FALLBACK_API_VERSION
   return compareVersions(daemon, CLIENT_API_VERSION) < 0 ? daemon : CLIENT_API_VERSION
@@ -55,12 +55,21 @@ export interface AttachQuery {
   detachKeys?: string
 }
 
-/** The Engine API calls hijack needs, each on its own one-shot connection. */
+/**
+ * The Engine API calls hijack needs. Plain calls share kept-alive connections, as the Docker CLI's do;
+ * each hijack dials its own.
+ */
 export class DockerApi {
-  constructor(readonly host: DockerHost, readonly apiVersion: string) {}
+  constructor(readonly host: DockerHost, readonly apiVersion: string, readonly http = new HttpClient(host)) {}
 
   static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env): Promise<DockerApi> {
-    return new DockerApi(host, fixedApiVersion(env) ?? (await negotiateApiVersion(host)))
+    const http = new HttpClient(host)
+    return new DockerApi(host, fixedApiVersion(env) ?? (await negotiateApiVersion(http)), http)
+  }
+
+  /** Closes idle connections; a process that simply exits need not call it. */
+  close(): void {
+    this.http.close()
   }
 
   path(path: string): string {
@@ -72,11 +81,11 @@ export class DockerApi {
   }
 
   inspectContainer(id: string): Promise<ContainerInspectInfo> {
-    return requestJson(this.host, {method: 'GET', path: this.path(`/containers/${encodeURIComponent(id)}/json`)})
+    return this.http.requestJson({method: 'GET', path: this.path(`/containers/${encodeURIComponent(id)}/json`)})
   }
 
   async createExec(container: string, body: ExecCreateOptions): Promise<string> {
-    const created = await requestJson<{Id: string}>(this.host, {
+    const created = await this.http.requestJson<{Id: string}>({
       method: 'POST',
       path: this.path(`/containers/${encodeURIComponent(container)}/exec`),
       body,
@@ -85,7 +94,7 @@ export class DockerApi {
   }
 
   async startExecDetached(execId: string, tty: boolean): Promise<void> {
-    await request(this.host, {method: 'POST', path: this.path(`/exec/${execId}/start`), body: {Detach: true, Tty: tty}})
+    await this.http.request({method: 'POST', path: this.path(`/exec/${execId}/start`), body: {Detach: true, Tty: tty}})
   }
 
   startExec(execId: string, tty: boolean, consoleSize?: [number, number]): Promise<Hijacked> {
@@ -95,11 +104,12 @@ export class DockerApi {
   }
 
   inspectExec(execId: string): Promise<ExecInspectInfo> {
-    return requestJson(this.host, {method: 'GET', path: this.path(`/exec/${execId}/json`)})
+    return this.http.requestJson({method: 'GET', path: this.path(`/exec/${execId}/json`)})
   }
 
   async resizeExec(execId: string, height: number, width: number): Promise<void> {
-    await request(this.host, {method: 'POST', path: this.path(`/exec/${execId}/resize?h=${height}&w=${width}`)})
+    // Resizing twice to the same size is harmless, so a stale kept-alive connection may be retried.
+    await this.http.request({method: 'POST', path: this.path(`/exec/${execId}/resize?h=${height}&w=${width}`), retry: true})
   }
 
   /** Attach carries its options in the query and no body: a body is read as stdin by some daemons. */
@@ -118,18 +128,18 @@ export class DockerApi {
    */
   async waitContainer(container: string): Promise<{result: Promise<WaitResult>}> {
     const path = this.path(`/containers/${encodeURIComponent(container)}/wait?condition=not-running`)
-    const res = await requestHead(this.host, {method: 'POST', path})
-    return {result: readBody(res, 64 * 1024).then((body) => parseJson<WaitResult>(body, `POST ${path}`))}
+    const res = await this.http.send({method: 'POST', path, maxBody: 64 * 1024})
+    return {result: res.body().then((body) => parseJson<WaitResult>(body, `POST ${path}`))}
   }
 
   async killContainer(container: string, signal: string): Promise<void> {
-    await request(this.host, {
+    await this.http.request({
       method: 'POST',
       path: this.path(`/containers/${encodeURIComponent(container)}/kill?signal=${encodeURIComponent(signal)}`),
     })
   }
 
   async resizeContainer(container: string, height: number, width: number): Promise<void> {
-    await request(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/resize?h=${height}&w=${width}`)})
+    await this.http.request({method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/resize?h=${height}&w=${width}`), retry: true})
   }
 }

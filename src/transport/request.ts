@@ -1,7 +1,8 @@
-import http from 'node:http'
+import type {Socket} from 'node:net'
 import {dial} from './dial.js'
 import {ConnectError, DaemonError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
+import {ResponseParser, type ResponseHead} from './http-response.js'
 
 export interface RequestOptions {
   method: string
@@ -9,43 +10,48 @@ export interface RequestOptions {
   /** Sent as JSON with a Content-Length; omitted entirely when undefined (attach must carry no body). */
   body?: unknown
   headers?: Record<string, string>
+  /** The most body a 2xx answer may have (default MAX_BODY); error answers are read up to MAX_ERROR_BODY. */
+  maxBody?: number
+  /**
+   * Whether the request may be sent again on a fresh connection when a kept-alive one turns out to have
+   * been closed before any answer came. True by default for GET and HEAD only, as in Go's client.
+   */
+  retry?: boolean
 }
 
-export interface Response {
-  statusCode: number
-  headers: http.IncomingHttpHeaders
+export interface Response extends ResponseHead {
   body: Buffer
+}
+
+/** A 2xx answer whose body may still be arriving. */
+export interface PendingResponse extends ResponseHead {
+  /** The whole body; rejects if it is larger than allowed or cut before its end. */
+  body(): Promise<Buffer>
 }
 
 /** Bodies of error answers are read up to this size: enough for any message, bounded against a bad peer. */
 export const MAX_ERROR_BODY = 64 * 1024
 /** Plain API answers (inspect, ping, wait) are small; refuse anything absurd rather than buffer it. */
-const MAX_BODY = 16 * 1024 * 1024
+export const MAX_BODY = 16 * 1024 * 1024
 
-/**
- * Builds a one-shot request on its own freshly dialed socket, parsed by Node's http machinery.
- * No agent: the socket lives for this request only.
- */
-export function buildRequest(host: DockerHost, options: RequestOptions): http.ClientRequest {
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
+/** The request's bytes: head and JSON body in one buffer, so it leaves in one write. */
+export function formatRequest(host: DockerHost, options: RequestOptions): Buffer {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
   const headers: Record<string, string> = {
-    Host: host.kind === 'unix' ? 'api.moby.localhost' : `${host.hostname}:${host.port}`,
+    Host: host.kind === 'unix' ? 'api.moby.localhost' : `${host.hostname.includes(':') ? `[${host.hostname}]` : host.hostname}:${host.port}`,
     'User-Agent': 'hijack',
     ...options.headers,
   }
-  if (payload) {
+  if (payload !== undefined) {
     headers['Content-Type'] = 'application/json'
-    headers['Content-Length'] = String(payload.length)
+    headers['Content-Length'] = String(Buffer.byteLength(payload))
   }
-  const req = http.request({
-    method: options.method,
-    path: options.path,
-    headers,
-    setHost: false,
-    createConnection: () => dial(host),
-  })
-  req.end(payload)
-  return req
+  let head = `${options.method} ${options.path} HTTP/1.1\r\n`
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name + value)) throw new TypeError(`header ${name} contains a line break`)
+    head += `${name}: ${value}\r\n`
+  }
+  return Buffer.from(`${head}\r\n${payload ?? ''}`)
 }
 
 /** Maps a socket-level failure before any answer to the Docker CLI's wording. */
@@ -59,40 +65,8 @@ export function connectionError(host: DockerHost, error: NodeJS.ErrnoException):
   return error
 }
 
-/**
- * Reads a whole body up to `limit` bytes. A body over the limit, or one cut before its end, is an
- * error: a short answer must never pass for a complete one.
- */
-export function readBody(res: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let settled = false
-    const fail = (message: string): void => {
-      if (settled) return
-      settled = true
-      res.destroy()
-      reject(new StreamError(message))
-    }
-    res.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) fail(`the daemon's answer is larger than ${limit} bytes`)
-      else chunks.push(chunk)
-    })
-    res.on('end', () => {
-      if (settled) return
-      settled = true
-      resolve(Buffer.concat(chunks))
-    })
-    res.on('error', (error) => fail(`the daemon's answer broke off: ${error.message}`))
-    res.on('close', () => {
-      if (!res.complete) fail("the daemon's answer was cut before its end")
-    })
-  })
-}
-
 /** The daemon's `{"message": ...}`, or the raw text when the body is not that shape. */
-export function daemonMessage(statusCode: number, body: Buffer): string {
+export function daemonMessage(head: Pick<ResponseHead, 'statusCode' | 'statusText'>, body: Buffer): string {
   const text = body.toString('utf8').trim()
   try {
     const parsed = JSON.parse(text) as {message?: unknown}
@@ -100,36 +74,206 @@ export function daemonMessage(statusCode: number, body: Buffer): string {
   } catch {
     // not JSON: fall through to the raw text
   }
-  return text || `${statusCode} ${http.STATUS_CODES[statusCode] ?? 'unknown status'}`
+  return text || `${head.statusCode} ${head.statusText || 'unknown status'}`.trim()
+}
+
+export const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCode < 300
+
+/** An error answer as DaemonError, with the daemon's message when its body can be read. */
+export async function daemonError(head: ResponseHead, body: Promise<Buffer>): Promise<DaemonError> {
+  try {
+    return new DaemonError(head.statusCode, daemonMessage(head, await body))
+  } catch (error) {
+    return new DaemonError(head.statusCode, (error as Error).message)
+  }
+}
+
+/** A kept-alive connection was found closed before it answered; the request can go again on a fresh one. */
+class StaleConnection extends Error {}
+
+export interface Exchange {
+  head: ResponseHead
+  body: Promise<Buffer>
+}
+
+interface ExchangeOptions {
+  /** The socket has carried earlier requests (a failure before any answer may then be a stale connection). */
+  reused: boolean
+  /** Stop at a 101 and hand the socket over, paused, with any bytes past the head put back in front. */
+  onUpgrade?: (socket: Socket) => void
+  /** The answer is complete and the connection can carry another request. */
+  onReusable?: (socket: Socket) => void
 }
 
 /**
- * Sends one request and resolves once the answer's head has arrived (2xx), leaving the body to read;
- * other statuses become DaemonError with the daemon's message.
+ * Writes one request on `socket` and resolves with the answer's head; the body keeps arriving into
+ * `body`. Failures before the head reject (in Docker's words when the connection itself failed).
  */
-export function requestHead(host: DockerHost, options: RequestOptions): Promise<http.IncomingMessage> {
+export function exchange(host: DockerHost, socket: Socket, options: RequestOptions, how: ExchangeOptions): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const req = buildRequest(host, options)
-    req.on('error', (error: NodeJS.ErrnoException) => reject(connectionError(host, error)))
-    req.on('response', (res) => {
-      const statusCode = res.statusCode ?? 0
-      if (statusCode >= 200 && statusCode < 300) {
-        resolve(res)
-        return
-      }
-      readBody(res, MAX_ERROR_BODY).then(
-        (body) => reject(new DaemonError(statusCode, daemonMessage(statusCode, body))),
-        (error: Error) => reject(new DaemonError(statusCode, error.message)),
-      )
+    let received = 0
+    let head: ResponseHead | undefined
+    let limit = options.maxBody ?? MAX_BODY
+    const chunks: Buffer[] = []
+    let size = 0
+    let bodyDone: (body: Buffer) => void = () => {}
+    let bodyFailed: (error: Error) => void = () => {}
+    const body = new Promise<Buffer>((res, rej) => {
+      bodyDone = res
+      bodyFailed = rej
     })
+    body.catch(() => {}) // callers that only need the head must not leave an unhandled rejection
+
+    const detach = (): void => {
+      socket.off('data', onData)
+      socket.off('end', onEnd)
+      socket.off('error', onError)
+      socket.off('close', onEnd)
+    }
+    const fail = (error: Error): void => {
+      detach()
+      socket.destroy()
+      if (head) bodyFailed(error)
+      else reject(error)
+    }
+    const parser = new ResponseParser(options.method, {
+      head(h) {
+        head = h
+        if (h.statusCode === 101 && how.onUpgrade) return 'stop'
+        if (!isSuccess(h.statusCode)) limit = MAX_ERROR_BODY
+        resolve({head: h, body})
+      },
+      body(data) {
+        size += data.length
+        if (size > limit) throw new StreamError(`the daemon's answer is larger than ${limit} bytes`)
+        chunks.push(data)
+      },
+      complete(extra) {
+        detach()
+        if (head?.statusCode === 101 && how.onUpgrade) {
+          // Bytes that arrived with the response head are the first bytes of the stream (moby#36516).
+          socket.pause()
+          if (extra.length > 0) socket.unshift(extra)
+          how.onUpgrade(socket)
+          resolve({head, body})
+          bodyDone(Buffer.alloc(0))
+          return
+        }
+        // After a 101 the connection no longer speaks HTTP, whoever asked for it.
+        const reusable = head!.keepAlive && head!.statusCode !== 101 && extra.length === 0 && !parser.endsAtClose
+        if (reusable && how.onReusable) how.onReusable(socket)
+        else socket.destroy()
+        bodyDone(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+      },
+    })
+    function onData(data: Buffer): void {
+      received += data.length
+      try {
+        parser.feed(data)
+      } catch (error) {
+        fail(error as Error)
+      }
+    }
+    const retryable = options.retry ?? (options.method === 'GET' || options.method === 'HEAD')
+    function onEnd(): void {
+      if (!parser.complete) parser.end()
+      if (parser.complete) return
+      if (received === 0 && how.reused && retryable) fail(new StaleConnection())
+      else if (received === 0) fail(new ConnectError(host.url, 'ECONNRESET'))
+      else fail(new StreamError("the daemon's answer was cut before its end"))
+    }
+    function onError(error: NodeJS.ErrnoException): void {
+      if (received === 0 && how.reused && retryable) fail(new StaleConnection())
+      else if (received === 0) fail(connectionError(host, error))
+      else fail(new StreamError(`the daemon's answer broke off: ${error.message}`))
+    }
+    socket.on('data', onData)
+    socket.on('end', onEnd)
+    socket.on('close', onEnd)
+    socket.on('error', onError)
+    socket.write(formatRequest(host, options))
   })
 }
 
-/** Sends one request and reads the whole answer; non-2xx statuses become DaemonError. */
+/**
+ * Requests to one daemon over kept-alive connections, as the Docker CLI makes them: a run's ping,
+ * inspect, create and exit-code calls share one connection instead of dialing four. Idle connections
+ * do not keep the process alive. Hijacks never come from here (they always dial afresh).
+ */
+export class HttpClient {
+  /** Idle connections, each with the listener that drops it if it speaks, ends or fails while idle. */
+  private readonly idle = new Map<Socket, () => void>()
+
+  constructor(readonly host: DockerHost) {}
+
+  /** Resolves once a 2xx head has arrived, leaving the body to read; other statuses reject with DaemonError. */
+  async send(options: RequestOptions): Promise<PendingResponse> {
+    let answer: Exchange
+    const reused = this.takeIdle()
+    try {
+      answer = await this.exchangeOn(reused ?? dial(this.host), options, reused !== undefined)
+    } catch (error) {
+      if (!(error instanceof StaleConnection)) throw error
+      answer = await this.exchangeOn(dial(this.host), options, false)
+    }
+    const {head, body} = answer
+    if (!isSuccess(head.statusCode)) throw await daemonError(head, body)
+    return {...head, body: () => body}
+  }
+
+  /** Sends one request and reads the whole answer; non-2xx statuses become DaemonError. */
+  async request(options: RequestOptions): Promise<Response> {
+    const res = await this.send(options)
+    return {...res, body: await res.body()}
+  }
+
+  /** `request` plus JSON decoding of the answer. */
+  async requestJson<T>(options: RequestOptions): Promise<T> {
+    const res = await this.request(options)
+    return parseJson<T>(res.body, `${options.method} ${options.path}`)
+  }
+
+  /** Closes the idle connections (those in use close when their answer ends). */
+  close(): void {
+    for (const socket of this.idle.keys()) socket.destroy()
+    this.idle.clear()
+  }
+
+  private exchangeOn(socket: Socket, options: RequestOptions, reused: boolean): Promise<Exchange> {
+    socket.ref()
+    return exchange(this.host, socket, options, {reused, onReusable: (s) => this.release(s)})
+  }
+
+  private takeIdle(): Socket | undefined {
+    for (const [socket, drop] of this.idle) {
+      this.idle.delete(socket)
+      socket.off('data', drop).off('end', drop).off('close', drop).off('error', drop)
+      if (!socket.destroyed && socket.readable && socket.writable) return socket
+      socket.destroy()
+    }
+    return undefined
+  }
+
+  private release(socket: Socket): void {
+    const drop = (): void => {
+      this.idle.delete(socket)
+      socket.destroy()
+    }
+    // An idle connection that speaks, ends or fails is of no more use.
+    socket.on('data', drop).on('end', drop).on('close', drop).on('error', drop)
+    socket.unref()
+    this.idle.set(socket, drop)
+  }
+}
+
+/** Sends one request on a connection of its own and reads the whole answer; non-2xx become DaemonError. */
 export async function request(host: DockerHost, options: RequestOptions): Promise<Response> {
-  const res = await requestHead(host, options)
-  const body = await readBody(res, MAX_BODY)
-  return {statusCode: res.statusCode ?? 0, headers: res.headers, body}
+  const client = new HttpClient(host)
+  try {
+    return await client.request(options)
+  } finally {
+    client.close()
+  }
 }
 
 export function parseJson<T>(body: Buffer, what: string): T {
@@ -139,10 +283,4 @@ export function parseJson<T>(body: Buffer, what: string): T {
   } catch {
     throw new StreamError(`invalid JSON from the daemon for ${what}`)
   }
-}
-
-/** `request` plus JSON decoding of the answer. */
-export async function requestJson<T>(host: DockerHost, options: RequestOptions): Promise<T> {
-  const res = await request(host, options)
-  return parseJson<T>(res.body, `${options.method} ${options.path}`)
 }
