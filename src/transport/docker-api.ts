@@ -94,22 +94,22 @@ export class DockerApi {
   }
 
   async startExecDetached(execId: string, tty: boolean): Promise<void> {
-    await this.http.request({method: 'POST', path: this.path(`/exec/${execId}/start`), body: {Detach: true, Tty: tty}})
+    await this.http.request({method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body: {Detach: true, Tty: tty}})
   }
 
   startExec(execId: string, tty: boolean, consoleSize?: [number, number]): Promise<Hijacked> {
     const body: Record<string, unknown> = {Detach: false, Tty: tty}
     if (consoleSize) body.ConsoleSize = consoleSize
-    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${execId}/start`), body})
+    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body})
   }
 
   inspectExec(execId: string): Promise<ExecInspectInfo> {
-    return this.http.requestJson({method: 'GET', path: this.path(`/exec/${execId}/json`)})
+    return this.http.requestJson({method: 'GET', path: this.path(`/exec/${encodeURIComponent(execId)}/json`)})
   }
 
   async resizeExec(execId: string, height: number, width: number): Promise<void> {
     // Resizing twice to the same size is harmless, so a stale kept-alive connection may be retried.
-    await this.http.request({method: 'POST', path: this.path(`/exec/${execId}/resize?h=${height}&w=${width}`), retry: true})
+    await this.http.request({method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/resize?h=${height}&w=${width}`), retry: true})
   }
 
   /** Attach carries its options in the query and no body: a body is read as stdin by some daemons. */

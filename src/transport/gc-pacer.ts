@@ -39,7 +39,10 @@ export class GcPacer {
 
   account(bytes: number): void {
     this.bytes += bytes
-    if (this.bytes < this.everyBytes) return
+    if (this.bytes < this.everyBytes) {
+      if (this.bytes >= this.everyBytes / 2) loadGc() // so it is there when the first pacing is due
+      return
+    }
     this.bytes = 0
     this.scavenges++
     loadGc()?.({type: this.scavenges % this.majorEvery === 0 ? 'major' : 'minor'})

@@ -5,7 +5,7 @@ import type {DockerHost} from './host.js'
 import {daemonError, exchange, isSuccess, type RequestOptions} from './request.js'
 
 export interface Hijacked {
-  /** The raw connection, paused, with the bytes read past the response head already put back in front. */
+  /** The raw connection, not yet flowing, with the bytes read past the response head already put back in front. */
   socket: Socket
   /** The 101 answer's headers, names lower-cased. */
   headers: Record<string, string>

@@ -45,7 +45,7 @@ export function parseHead(text: string, requestMethod: string): {head: ResponseH
   const lines = text.split(/\r?\n/)
   const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '')
   if (!status) throw new StreamError(`the daemon's answer is not HTTP/1.x: ${JSON.stringify(lines[0]?.slice(0, 80))}`)
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = Object.create(null)
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':')
     if (colon <= 0) throw new StreamError(`malformed header line in the daemon's answer: ${JSON.stringify(line.slice(0, 80))}`)
@@ -68,16 +68,21 @@ function framingOf(head: ResponseHead, requestMethod: string): BodyFraming {
   const {statusCode, headers} = head
   if (requestMethod === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) return {kind: 'none'}
   const coding = headers['transfer-encoding']
+  const length = headers['content-length']
   if (coding !== undefined) {
+    // A length beside a coding is a sign of a confused peer (RFC 9112 6.3): read by the coding, then close.
+    if (length !== undefined) head.keepAlive = false
     // Only chunked as the final coding has a defined end; anything else runs until the daemon closes.
     if (/(^|,)\s*chunked\s*$/i.test(coding)) return {kind: 'chunked'}
     head.keepAlive = false
     return {kind: 'close'}
   }
-  const length = headers['content-length']
   if (length !== undefined) {
-    if (!/^\d+$/.test(length)) throw new StreamError(`bad Content-Length in the daemon's answer: ${JSON.stringify(length)}`)
-    return {kind: 'length', remaining: Number(length)}
+    // Repeated headers arrive joined: "5, 5" is one length said twice, "5, 6" is not a length.
+    const values = new Set(length.split(',').map((v) => v.trim()))
+    const [value] = values
+    if (values.size !== 1 || !/^\d{1,15}$/.test(value)) throw new StreamError(`bad Content-Length in the daemon's answer: ${JSON.stringify(length)}`)
+    return {kind: 'length', remaining: Number(value)}
   }
   head.keepAlive = false
   return {kind: 'close'}
@@ -113,8 +118,8 @@ export class ResponseParser {
     while (input.length > 0 && !this.done) {
       if (!this.framing) {
         const end = headEnd(input)
-        if (!end) {
-          if (input.length > MAX_HEAD) throw new StreamError(`the daemon's answer head is larger than ${MAX_HEAD} bytes`)
+        if (!end || end.next > MAX_HEAD) {
+          if (end || input.length > MAX_HEAD) throw new StreamError(`the daemon's answer head is larger than ${MAX_HEAD} bytes`)
           this.pending = input
           return
         }

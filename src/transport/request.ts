@@ -45,6 +45,11 @@ export function formatRequest(host: DockerHost, options: RequestOptions): Buffer
   if (payload !== undefined) {
     headers['Content-Type'] = 'application/json'
     headers['Content-Length'] = String(Buffer.byteLength(payload))
+  } else if (options.method === 'POST' || options.method === 'PUT' || options.method === 'PATCH') {
+    headers['Content-Length'] = '0' // as Go's client sends: some proxies refuse a POST without a length (411)
+  }
+  if (!/^[A-Z]+$/.test(options.method) || !/^\/[\x21-\x7e]*$/.test(options.path)) {
+    throw new TypeError(`not a valid request line: ${JSON.stringify(`${options.method} ${options.path}`)}`)
   }
   let head = `${options.method} ${options.path} HTTP/1.1\r\n`
   for (const [name, value] of Object.entries(headers)) {
@@ -91,6 +96,9 @@ export async function daemonError(head: ResponseHead, body: Promise<Buffer>): Pr
 /** A kept-alive connection was found closed before it answered; the request can go again on a fresh one. */
 class StaleConnection extends Error {}
 
+/** Whether a request may be sent twice: GET and HEAD, or what the caller marks so (as Go's client decides). */
+const isRepeatable = (options: RequestOptions): boolean => options.retry ?? (options.method === 'GET' || options.method === 'HEAD')
+
 export interface Exchange {
   head: ResponseHead
   body: Promise<Buffer>
@@ -111,6 +119,14 @@ interface ExchangeOptions {
  */
 export function exchange(host: DockerHost, socket: Socket, options: RequestOptions, how: ExchangeOptions): Promise<Exchange> {
   return new Promise((resolve, reject) => {
+    let request: Buffer
+    try {
+      request = formatRequest(host, options)
+    } catch (error) {
+      socket.destroy()
+      reject(error)
+      return
+    }
     let received = 0
     let head: ResponseHead | undefined
     let limit = options.maxBody ?? MAX_BODY
@@ -154,6 +170,9 @@ export function exchange(host: DockerHost, socket: Socket, options: RequestOptio
           // Bytes that arrived with the response head are the first bytes of the stream (moby#36516).
           socket.pause()
           if (extra.length > 0) socket.unshift(extra)
+          // Paused only until someone reads: a 'data' listener or a pipe starts it, as with Node's own upgrade.
+          const handedOver: {readableFlowing: boolean | null} = socket
+          handedOver.readableFlowing = null
           how.onUpgrade(socket)
           resolve({head, body})
           bodyDone(Buffer.alloc(0))
@@ -174,7 +193,7 @@ export function exchange(host: DockerHost, socket: Socket, options: RequestOptio
         fail(error as Error)
       }
     }
-    const retryable = options.retry ?? (options.method === 'GET' || options.method === 'HEAD')
+    const retryable = isRepeatable(options)
     function onEnd(): void {
       if (!parser.complete) parser.end()
       if (parser.complete) return
@@ -191,7 +210,7 @@ export function exchange(host: DockerHost, socket: Socket, options: RequestOptio
     socket.on('end', onEnd)
     socket.on('close', onEnd)
     socket.on('error', onError)
-    socket.write(formatRequest(host, options))
+    socket.write(request)
   })
 }
 
@@ -203,13 +222,16 @@ export function exchange(host: DockerHost, socket: Socket, options: RequestOptio
 export class HttpClient {
   /** Idle connections, each with the listener that drops it if it speaks, ends or fails while idle. */
   private readonly idle = new Map<Socket, () => void>()
+  private closed = false
 
   constructor(readonly host: DockerHost) {}
 
   /** Resolves once a 2xx head has arrived, leaving the body to read; other statuses reject with DaemonError. */
   async send(options: RequestOptions): Promise<PendingResponse> {
     let answer: Exchange
-    const reused = this.takeIdle()
+    // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
+    // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
+    const reused = isRepeatable(options) ? this.takeIdle() : undefined
     try {
       answer = await this.exchangeOn(reused ?? dial(this.host), options, reused !== undefined)
     } catch (error) {
@@ -235,6 +257,7 @@ export class HttpClient {
 
   /** Closes the idle connections (those in use close when their answer ends). */
   close(): void {
+    this.closed = true
     for (const socket of this.idle.keys()) socket.destroy()
     this.idle.clear()
   }
@@ -255,6 +278,10 @@ export class HttpClient {
   }
 
   private release(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy()
+      return
+    }
     const drop = (): void => {
       this.idle.delete(socket)
       socket.destroy()

@@ -110,9 +110,20 @@ t.test('bare LF line endings are accepted', async (t) => {
   t.equal(r.body, 'ok')
 })
 
-t.test('repeated headers are joined; names are lower-cased', async (t) => {
-  const r = parse(['HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 0\r\n\r\n'])
+t.test('repeated headers are joined; names are lower-cased; any name is just a name', async (t) => {
+  const r = parse(['HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\nConstructor: c\r\n__proto__: p\r\nContent-Length: 0\r\n\r\n'])
   t.equal(r.heads[0].headers['x-a'], '1, 2')
+  t.equal(r.heads[0].headers.constructor, 'c')
+  t.equal(r.heads[0].headers.__proto__, 'p')
+  const twice = parse(['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok'])
+  t.equal(twice.body, 'ok', 'one length said twice is that length')
+})
+
+t.test('a length beside chunked coding: read by the coding, and the connection is not reused', async (t) => {
+  const r = parse(['HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'])
+  t.equal(r.body, 'ok')
+  t.ok(r.complete)
+  t.notOk(r.heads[0].keepAlive)
 })
 
 t.test('what is not an HTTP/1.x answer is refused with a StreamError', async (t) => {
@@ -121,6 +132,7 @@ t.test('what is not an HTTP/1.x answer is refused with a StreamError', async (t)
     ['HTTP/2 200\r\n\r\n', /not HTTP\/1\.x/],
     ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', /malformed header/],
     ['HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n', /bad Content-Length/],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', /bad Content-Length/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /bad chunk size/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', /longer than its size/],
   ] as const
@@ -129,4 +141,5 @@ t.test('what is not an HTTP/1.x answer is refused with a StreamError', async (t)
     t.throws(() => parse([wire]), StreamError)
   }
   t.throws(() => parse([`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(MAX_HEAD)}`]), /head is larger than/, 'an endless head is cut off')
+  t.throws(() => parse([`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(MAX_HEAD)}\r\n\r\n`]), /head is larger than/, 'so is a huge one in one piece')
 })
