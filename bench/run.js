@@ -71,6 +71,16 @@ function measure(client, command, rest, pipeline) {
   return {wall, cpu: user + sys, rss: rssKiB / 1024, output}
 }
 
+/**
+ * For short runs: bash's `time` keyword reports wall, user and sys to the millisecond (GNU time rounds
+ * to 10 ms, which made a 10 ms CPU time read as 0). No peak RSS here; the bulk cases report that.
+ */
+function measureShort(client, command, rest) {
+  const out = execFileSync('bash', ['-c', `TIMEFORMAT='%3R %3U %3S'; { time ${cli(client, command, rest)} >/dev/null; } 2>&1`], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  const [wall, user, sys] = out.trim().split('\n').pop().split(' ').map(Number)
+  return {wall, cpu: user + sys}
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
@@ -99,7 +109,7 @@ const row = (name, metric, unit, results, pick, target) => {
 }
 
 // 1. exec latency.
-const latency = pairs(PAIRS.latency, 'exec c true', (client) => measure(client, 'exec', 'bench true', 'CLI'))
+const latency = pairs(PAIRS.latency, 'exec c true', (client) => measureShort(client, 'exec', 'bench true'))
 row('`exec c true`', 'wall', 's', latency, (r) => r.wall, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
 row('`exec c true`', 'CPU', 's', latency, (r) => r.cpu, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
 

@@ -1,5 +1,6 @@
 // `hijack exec` against `docker exec` on the same daemon, for the mock daemon and a real dockerd.
 import {createHash, randomBytes} from 'node:crypto'
+import net from 'node:net'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
@@ -167,4 +168,31 @@ t.test('unreachable daemon: Docker\'s words, exit 1', async (t) => {
   t.equal(theirs.code, 1)
   t.equal(ours.stderr.toString(), `Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?\n`)
   t.match(theirs.stderr.toString(), `Cannot connect to the Docker daemon at ${host}`)
+})
+
+t.test('exec over tcp:// (loopback mock daemon): same result as over a unix socket, Host names the daemon', async (t) => {
+  const {startMockDaemon} = await import('../../src/mock-daemon/index.js')
+  const daemon = await startMockDaemon({
+    listen: 'tcp://127.0.0.1:0',
+    config: {containers: [{name: BOX, runtime: 'builtin', cmd: ['sleep', '3600'], openStdin: true}]},
+  })
+  t.teardown(() => daemon.close())
+  // A loopback relay in front of the daemon sees each connection's first bytes as the client sent them.
+  const hosts: string[] = []
+  const relay = net.createServer((client) => {
+    const upstream = net.connect({host: '127.0.0.1', port: daemon.port!})
+    client.once('data', (chunk: Buffer) => hosts.push(/\r\nHost: ([^\r]*)\r\n/i.exec(chunk.toString('latin1'))?.[1] ?? '?'))
+    client.pipe(upstream).pipe(client)
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => relay.close())
+  const port = (relay.address() as net.AddressInfo).port
+  const r = await hijack(['exec', '-i', '-H', `tcp://127.0.0.1:${port}`, BOX, 'cat'], {input: 'over tcp\n'})
+  t.equal(r.stdout.toString(), 'over tcp\n')
+  t.equal(r.code, 0)
+  t.equal(r.stderr.toString(), '')
+  t.ok(hosts.length >= 3, `${hosts.length} connections`)
+  t.same([...new Set(hosts)], [`127.0.0.1:${port}`])
 })
