@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const hijackBin = join(root, 'bin', 'run.cjs')
 const MiB = 1024 * 1024
-const PAIRS = {latency: Number(process.env.BENCH_PAIRS ?? 15), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 15}
+const PAIRS = {latency: Number(process.env.BENCH_PAIRS ?? 30), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 30}
 const TICK_MS = 5
 
 // Children get a clean environment: NODE_EXTRA_CA_CERTS costs ~100 ms per node start here.
@@ -216,7 +216,8 @@ Machine: ${machine}. Node ${process.version}; Docker CLI ${sh('docker version --
 Daemon: dockerd ${daemonVersion}, private, network-less (\`scripts/dockerd.sh\`).
 Each row is the median of alternating runs (hijack, docker, hijack, docker, ...): ${PAIRS.latency} pairs for
 \`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every run's output was
-checked (sha256 or byte count). Wall, CPU (user + sys) and peak RSS come from GNU time. NODE_EXTRA_CA_CERTS was unset.
+checked (sha256 or byte count). For \`exec c true\`, wall and CPU (user + sys) come from bash's \`time\` (1 ms
+resolution); for the bulk rows, wall, CPU and peak RSS come from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.
 
 ${table}
 
