@@ -76,7 +76,10 @@ function measure(client, command, rest, pipeline) {
  * to 10 ms, which made a 10 ms CPU time read as 0). No peak RSS here; the bulk cases report that.
  */
 function measureShort(client, command, rest) {
-  const out = execFileSync('bash', ['-c', `TIMEFORMAT='%3R %3U %3S'; { time ${cli(client, command, rest)} >/dev/null; } 2>&1`], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  // The timing line goes to stdout; the CLI's own stderr stays stderr. LC_ALL=C: a comma-decimal
+  // locale would print 0,012.
+  const script = `TIMEFORMAT='%3R %3U %3S'; exec 3>&2; { time ${cli(client, command, rest)} >/dev/null 2>&3; } 2>&1`
+  const out = execFileSync('bash', ['-c', script], {env: {...env, LC_ALL: 'C'}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
   const [wall, user, sys] = out.trim().split('\n').pop().split(' ').map(Number)
   return {wall, cpu: user + sys}
 }
@@ -215,8 +218,8 @@ Latest run of \`npm run bench\`: ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}. Node ${process.version}; Docker CLI ${sh('docker version --format "{{.Client.Version}}" 2>/dev/null || true')}.
 Daemon: dockerd ${daemonVersion}, private, network-less (\`scripts/dockerd.sh\`).
 Each row is the median of alternating runs (hijack, docker, hijack, docker, ...): ${PAIRS.latency} pairs for
-\`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every run's output was
-checked (sha256 or byte count). For \`exec c true\`, wall and CPU (user + sys) come from bash's \`time\` (1 ms
+\`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every bulk run's output
+was checked (sha256 or byte count); \`exec c true\` by its exit status. For \`exec c true\`, wall and CPU (user + sys) come from bash's \`time\` (1 ms
 resolution); for the bulk rows, wall, CPU and peak RSS come from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.
 
 ${table}

@@ -2,7 +2,7 @@ import type {Socket} from 'node:net'
 import {dial, prepareHijackedSocket} from './dial.js'
 import {DaemonError} from './errors.js'
 import type {DockerHost} from './host.js'
-import {daemonError, exchange, isSuccess, type RequestOptions} from './request.js'
+import {daemonError, exchange, formatRequest, isSuccess, type RequestOptions} from './request.js'
 
 export interface Hijacked {
   /** The raw connection, not yet flowing, with the bytes read past the response head already put back in front. */
@@ -17,11 +17,10 @@ export interface Hijacked {
  * (Docker says only "received 409").
  */
 export async function hijack(host: DockerHost, options: RequestOptions): Promise<Hijacked> {
+  const upgrade = {...options, headers: {...options.headers, Connection: 'Upgrade', Upgrade: 'tcp'}}
+  const request = formatRequest(host, upgrade) // a bad request line throws before anything is dialed
   const socket = dial(host)
-  const {head, body} = await exchange(host, socket, {
-    ...options,
-    headers: {...options.headers, Connection: 'Upgrade', Upgrade: 'tcp'},
-  }, {reused: false, onUpgrade: prepareHijackedSocket})
+  const {head, body} = await exchange(host, socket, request, upgrade, {reused: false, onUpgrade: prepareHijackedSocket})
   if (head.statusCode === 101) return {socket, headers: head.headers}
   if (isSuccess(head.statusCode)) {
     // Some daemons hijack without upgrading. We asked for an upgrade; a 200 means the peer does not

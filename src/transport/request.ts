@@ -114,19 +114,12 @@ interface ExchangeOptions {
 }
 
 /**
- * Writes one request on `socket` and resolves with the answer's head; the body keeps arriving into
- * `body`. Failures before the head reject (in Docker's words when the connection itself failed).
+ * Writes one request (`request`, from formatRequest) on `socket` and resolves with the answer's head;
+ * the body keeps arriving into `body`. Failures before the head reject (in Docker's words when the
+ * connection itself failed).
  */
-export function exchange(host: DockerHost, socket: Socket, options: RequestOptions, how: ExchangeOptions): Promise<Exchange> {
+export function exchange(host: DockerHost, socket: Socket, request: Buffer, options: RequestOptions, how: ExchangeOptions): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    let request: Buffer
-    try {
-      request = formatRequest(host, options)
-    } catch (error) {
-      socket.destroy()
-      reject(error)
-      return
-    }
     let received = 0
     let head: ResponseHead | undefined
     let limit = options.maxBody ?? MAX_BODY
@@ -215,9 +208,10 @@ export function exchange(host: DockerHost, socket: Socket, options: RequestOptio
 }
 
 /**
- * Requests to one daemon over kept-alive connections, as the Docker CLI makes them: a run's ping,
- * inspect, create and exit-code calls share one connection instead of dialing four. Idle connections
- * do not keep the process alive. Hijacks never come from here (they always dial afresh).
+ * Requests to one daemon over kept-alive connections: a run's ping, inspect and exit-code calls share
+ * one connection instead of dialing three, as the Docker CLI's do. Requests that may not be sent twice
+ * (most POSTs) dial their own. Idle connections do not keep the process alive. Hijacks never come
+ * from here (they always dial afresh).
  */
 export class HttpClient {
   /** Idle connections, each with the listener that drops it if it speaks, ends or fails while idle. */
@@ -228,15 +222,16 @@ export class HttpClient {
 
   /** Resolves once a 2xx head has arrived, leaving the body to read; other statuses reject with DaemonError. */
   async send(options: RequestOptions): Promise<PendingResponse> {
+    const request = formatRequest(this.host, options) // a bad request line throws before anything is dialed
     let answer: Exchange
     // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
     // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
     const reused = isRepeatable(options) ? this.takeIdle() : undefined
     try {
-      answer = await this.exchangeOn(reused ?? dial(this.host), options, reused !== undefined)
+      answer = await this.exchangeOn(reused ?? dial(this.host), request, options, reused !== undefined)
     } catch (error) {
       if (!(error instanceof StaleConnection)) throw error
-      answer = await this.exchangeOn(dial(this.host), options, false)
+      answer = await this.exchangeOn(dial(this.host), request, options, false)
     }
     const {head, body} = answer
     if (!isSuccess(head.statusCode)) throw await daemonError(head, body)
@@ -262,9 +257,9 @@ export class HttpClient {
     this.idle.clear()
   }
 
-  private exchangeOn(socket: Socket, options: RequestOptions, reused: boolean): Promise<Exchange> {
+  private exchangeOn(socket: Socket, request: Buffer, options: RequestOptions, reused: boolean): Promise<Exchange> {
     socket.ref()
-    return exchange(this.host, socket, options, {reused, onReusable: (s) => this.release(s)})
+    return exchange(this.host, socket, request, options, {reused, onReusable: (s) => this.release(s)})
   }
 
   private takeIdle(): Socket | undefined {

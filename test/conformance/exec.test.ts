@@ -170,7 +170,7 @@ t.test('unreachable daemon: Docker\'s words, exit 1', async (t) => {
   t.match(theirs.stderr.toString(), `Cannot connect to the Docker daemon at ${host}`)
 })
 
-t.test('exec over tcp:// (loopback mock daemon): same result as over a unix socket, Host names the daemon', async (t) => {
+t.test('exec over tcp:// (loopback mock daemon): stdin, output and exit status come through; Host names the daemon', async (t) => {
   const {startMockDaemon} = await import('../../src/mock-daemon/index.js')
   const daemon = await startMockDaemon({
     listen: 'tcp://127.0.0.1:0',

@@ -150,7 +150,10 @@ t.test('requests on the wire: a bodiless POST says Content-Length: 0; a bad requ
   t.notMatch(seen[1], /Content-Length/, 'a GET carries no length')
   const bad = await client.request({method: 'GET', path: '/x y\r\nEvil: 1'}).catch((e) => e)
   t.type(bad, TypeError)
-  t.equal(daemon.connections(), 1, 'nothing was dialed for it')
+  const badHijack = await hijack(daemon.host, {method: 'POST', path: '/x y'}).catch((e) => e)
+  t.type(badHijack, TypeError)
+  await new Promise((resolve) => setTimeout(resolve, 50)) // a dialed connection would be accepted by now
+  t.equal(daemon.connections(), 1, 'nothing was dialed for them')
 })
 
 t.test('close(): idle connections go, and an answer still in flight is not kept afterwards', async (t) => {
