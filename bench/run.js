@@ -219,8 +219,9 @@ Machine: ${machine}. Node ${process.version}; Docker CLI ${sh('docker version --
 Daemon: dockerd ${daemonVersion}, private, network-less (\`scripts/dockerd.sh\`).
 Each row is the median of alternating runs (hijack, docker, hijack, docker, ...): ${PAIRS.latency} pairs for
 \`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every bulk run's output
-was checked (sha256 or byte count); \`exec c true\` by its exit status. For \`exec c true\`, wall and CPU (user + sys) come from bash's \`time\` (1 ms
-resolution); for the bulk rows, wall, CPU and peak RSS come from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.
+was checked (sha256 or byte count); \`exec c true\` by its exit status. For \`exec c true\`, wall and CPU
+(user + sys) come from bash's \`time\` (1 ms resolution); for the bulk rows, wall, CPU and peak RSS come
+from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.
 
 ${table}
 
