@@ -6,8 +6,8 @@ import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {closeSync, createWriteStream, openSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {Readable} from 'node:stream'
-import t from 'tap'
+import {Readable, type Writable} from 'node:stream'
+import t, {type Test} from 'tap'
 import {HIJACK_BIN, childEnv, userCommand} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
 import {tempDir} from '../helpers/temp.js'
@@ -40,54 +40,47 @@ function payload(size: number): {stream: Readable; digest: Promise<string>} {
   return {stream, digest}
 }
 
+/**
+ * Runs `hijack exec -i CONTAINER cat` under GNU time with `stdin` (a pipe to feed, or an open file) and
+ * checks that `size` bytes with `digest` came back and that the peak RSS stayed under the bound.
+ */
+async function catThrough(t: Test, host: string, container: string, stdin: 'pipe' | number, size: number,
+  digest: Promise<string>, feed?: (stdin: Writable) => void): Promise<void> {
+  const rssFile = join(tempDir(t, 'hj-rss-'), 'rss')
+  // GNU time reports the child's peak RSS (KiB) after it exits.
+  const child = spawn(...userCommand('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', host, container, 'cat']),
+    {env: childEnv(), stdio: [stdin, 'pipe', 'inherit']})
+  if (feed && child.stdin) feed(child.stdin)
+  const outHash = createHash('sha256')
+  let outBytes = 0
+  child.stdout!.on('data', (chunk: Buffer) => {
+    outHash.update(chunk)
+    outBytes += chunk.length
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  t.equal(code, 0)
+  t.equal(outBytes, size, 'every byte came back')
+  t.equal(outHash.digest('hex'), await digest, 'in order, unchanged')
+  const peakKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
+  t.ok(peakKiB > 0 && peakKiB < PEAK_RSS_BOUND_MIB * MiB / 1024, `peak RSS ${(peakKiB / 1024).toFixed(1)} MiB < ${PEAK_RSS_BOUND_MIB} MiB`)
+}
+
 for (const [name, start] of TARGETS) {
-  t.test(`1 GiB through exec -i cat on ${name}: bytes intact, peak RSS < 72 MiB`, async (t) => {
+  t.test(`1 GiB through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
     const target = await start(t, [{name: 'membox', cmd: ['sleep', '1000000'], openStdin: true}])
     if (!target) return
-    const rssFile = join(tempDir(t, 'hj-rss-'), 'rss')
-    const env = childEnv()
-    // GNU time reports the child's peak RSS (KiB) after it exits.
-    const child = spawn(...userCommand('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', target.host, 'membox', 'cat']),
-      {env, stdio: ['pipe', 'pipe', 'inherit']})
     const input = payload(GiB)
-    input.stream.pipe(child.stdin)
-    const outHash = createHash('sha256')
-    let outBytes = 0
-    child.stdout.on('data', (chunk: Buffer) => {
-      outHash.update(chunk)
-      outBytes += chunk.length
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    t.equal(code, 0)
-    t.equal(outBytes, GiB, 'every byte came back')
-    t.equal(outHash.digest('hex'), await input.digest, 'in order, unchanged')
-    const peakKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
-    t.ok(peakKiB > 0 && peakKiB < PEAK_RSS_BOUND_MIB * MiB / 1024, `peak RSS ${(peakKiB / 1024).toFixed(1)} MiB < ${PEAK_RSS_BOUND_MIB} MiB`)
+    await catThrough(t, target.host, 'membox', 'pipe', GiB, input.digest, (stdin) => input.stream.pipe(stdin))
   })
 
-  t.test(`512 MiB from a stdin file through exec -i cat on ${name}: bytes intact, peak RSS < 72 MiB`, async (t) => {
+  t.test(`512 MiB from a stdin file through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
     const target = await start(t, [{name: 'filebox', cmd: ['sleep', '1000000'], openStdin: true}])
     if (!target) return
-    const dir = tempDir(t, 'hj-rss-')
-    const file = join(dir, 'input')
+    const file = join(tempDir(t, 'hj-in-'), 'input')
     const input = payload(512 * MiB)
     await new Promise((resolve, reject) => input.stream.pipe(createWriteStream(file)).on('finish', resolve).on('error', reject))
-    const rssFile = join(dir, 'rss')
     const stdin = openSync(file, 'r')
-    const child = spawn(...userCommand('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, HIJACK_BIN, 'exec', '-i', '-H', target.host, 'filebox', 'cat']),
-      {env: childEnv(), stdio: [stdin, 'pipe', 'inherit']})
-    closeSync(stdin) // the child has its own copy
-    const outHash = createHash('sha256')
-    let outBytes = 0
-    child.stdout.on('data', (chunk: Buffer) => {
-      outHash.update(chunk)
-      outBytes += chunk.length
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    t.equal(code, 0)
-    t.equal(outBytes, 512 * MiB, 'every byte came back')
-    t.equal(outHash.digest('hex'), await input.digest, 'in order, unchanged')
-    const peakKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
-    t.ok(peakKiB > 0 && peakKiB < PEAK_RSS_BOUND_MIB * MiB / 1024, `peak RSS ${(peakKiB / 1024).toFixed(1)} MiB < ${PEAK_RSS_BOUND_MIB} MiB`)
+    t.teardown(() => closeSync(stdin)) // the child has its own copy once spawned
+    await catThrough(t, target.host, 'filebox', stdin, 512 * MiB, input.digest)
   })
 }
