@@ -50,7 +50,8 @@ export function linger(socket: Socket): void {
   sweeper ??= setInterval(sweepLingering, SWEEP_MS).unref()
 }
 
-function ignore(): void {}
+/** A listener that does nothing, shared (no closure per connection). */
+export function ignore(): void {}
 
 /** Whether `faults` shape the output bytes on the wire (then they go through WireWriter). */
 function hasWireFaults(faults: Faults): boolean {
@@ -229,13 +230,7 @@ export class OutputStream {
     const {writer, socket} = this
     if (writer) return this.multiplexed ? writeFrame(writer, type, data) : writer.write(data)
     if (!socket || socket.destroyed || data.length === 0) return true
-    let ok: boolean
-    if (this.multiplexed) {
-      socket.cork()
-      socket.write(frameHeader(type, data.length))
-      ok = socket.write(data)
-      socket.uncork()
-    } else ok = socket.write(data)
+    const ok = this.multiplexed ? writeFrame(socket, type, data) : socket.write(data)
     if (!ok) this.waitDrain()
     return ok
   }

@@ -3,6 +3,7 @@
 // request, upgraded or not, can become a raw stream with the bytes after its body kept for stdin.
 import {STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
+import {headEnd} from '../transport/http-response.js'
 
 /** An HTTP error answered as `{"message": ...}` (Docker's error shape). */
 export class ApiError extends Error {
@@ -28,20 +29,6 @@ export interface RequestHead {
   chunked: boolean
 }
 
-/**
- * Where a request head ends (the index after its blank line), or -1. Lines may end in CRLF or, as Go's
- * server (dockerd) also accepts, a bare LF.
- */
-function headEnd(buf: Buffer): number {
-  for (let from = 0; ;) {
-    const lf = buf.indexOf(0x0a, from)
-    if (lf < 0) return -1
-    let next = lf + 1
-    if (buf[next] === 0x0d) next++
-    if (buf[next] === 0x0a) return next + 1
-    from = lf + 1
-  }
-}
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
@@ -130,7 +117,8 @@ export class SocketReader {
         else if (buf[0] === 0x0d && buf[1] === 0x0a) this.take(2)
         else break
       }
-      const end = this.length > 0 ? headEnd(this.flatten()) : -1
+      // Lines may end in CRLF or, as Go's server (dockerd) also accepts, a bare LF.
+      const end = this.length > 0 ? headEnd(this.flatten())?.next ?? -1 : -1
       if (end >= 0) {
         if (end > maxSize) throw new ApiError(431, 'request header fields too large')
         return this.take(end)

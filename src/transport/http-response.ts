@@ -31,8 +31,11 @@ export interface ParserEvents {
   complete(extra: Buffer): void
 }
 
-/** The end of the head: the first empty line, with CRLF or bare LF line endings. */
-function headEnd(buffer: Buffer): {end: number; next: number} | undefined {
+/**
+ * The end of a head (request or response): the first empty line, with CRLF or bare LF line endings
+ * (Go's server and client accept both). `end` is where the head's text stops, `next` the first byte after it.
+ */
+export function headEnd(buffer: Buffer): {end: number; next: number} | undefined {
   for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) {
     const end = buffer[i - 1] === 13 ? i - 1 : i // the head's text stops before its last line ending
     if (buffer[i + 1] === 10) return {end, next: i + 2}
