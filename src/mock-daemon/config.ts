@@ -148,14 +148,6 @@ export function validateDaemonConfig(raw: unknown): DaemonConfig {
   return {containers: specs, defaultRuntime}
 }
 
-/** The containers of a parsed config (see validateDaemonConfig). */
-export function validateConfig(raw: unknown): ContainerSpec[] {
-  return validateDaemonConfig(raw).containers
-}
-
-export async function loadConfigFile(file: string): Promise<ContainerSpec[]> {
-  return (await loadDaemonConfigFile(file)).containers
-}
 
 export async function loadDaemonConfigFile(file: string): Promise<DaemonConfig> {
   let text: string

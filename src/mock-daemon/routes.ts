@@ -3,9 +3,8 @@ import {arch, cpus, hostname, release, totalmem} from 'node:os'
 import {HijackError} from '../transport/errors.js'
 import {runAttach} from './attach.js'
 import {type ContainerSpec, isRuntimeName, type RuntimeName} from './config.js'
-import {AmbiguousError, Container, parseSignal, type WaitCondition} from './containers.js'
+import {AmbiguousError, type Container, parseSignal, type WaitCondition} from './containers.js'
 import {ExecRecord, runDetached, runExec} from './exec.js'
-import {mergeFaults} from './faults.js'
 import {ApiError} from './http.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Exchange} from './server.js'
@@ -346,14 +345,7 @@ async function createContainer(ex: Exchange): Promise<void> {
     stopSignal,
     stopTimeout,
   }
-  const {options} = ex.server
-  const c = new Container(spec, {
-    runtime,
-    faults: mergeFaults(options.faults, spec.faults),
-    logLimit: options.limits.logSize,
-    track: (p) => ex.server.track(p),
-  })
-  ex.server.containers.add(c)
+  const c = ex.server.addContainer(spec, runtime)
   // HostConfig.AutoRemove (`docker run --rm`): gone once the main process has exited.
   if (spec.hostConfig?.AutoRemove === true) c.onStopped(() => removeFromDaemon(ex.server, c))
   ex.sendJson(201, {Id: c.id, Warnings: []})

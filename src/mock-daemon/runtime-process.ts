@@ -191,8 +191,8 @@ class LocalProcess implements MockProcess {
   kill(signal: NodeJS.Signals): void {
     const child = this.child
     if (signal === 'SIGKILL' && this.exitCode !== undefined) {
-      // Exited: only its orphans are left, each still the same process (pid and start time).
-      for (const {pid, start} of this.orphans.splice(0)) if (statOf(pid)?.start === start) signalPid(pid, signal)
+      // Exited: only its orphans are left.
+      killSurvivors(this.orphans.splice(0))
       return
     }
     if (!child || child.pid === undefined || this.exitCode !== undefined) return
@@ -247,8 +247,13 @@ class ProcessRegistry {
   /** Kills live groups, and exited execs' children that are still the same processes. */
   killAll(): void {
     for (const pgid of this.liveGroups) signalGroup(pgid, 'SIGKILL')
-    for (const {pid, start} of this.leftovers.splice(0)) if (statOf(pid)?.start === start) signalPid(pid, 'SIGKILL')
+    killSurvivors(this.leftovers.splice(0))
   }
+}
+
+/** SIGKILLs each of `processes` that is still the same process (pid and start time). */
+function killSurvivors(processes: ProcessId[]): void {
+  for (const {pid, start} of processes) if (statOf(pid)?.start === start) signalPid(pid, 'SIGKILL')
 }
 
 /** Field 22 of /proc/PID/stat (start time since boot), and the process group (field 5). */

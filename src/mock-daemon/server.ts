@@ -5,7 +5,7 @@ import type {ContainerSpec} from './config.js'
 import {Container, ContainerStore} from './containers.js'
 import type {ExecRecord} from './exec.js'
 import {type Faults, mergeFaults} from './faults.js'
-import {linger, OutputStream} from './hijacked.js'
+import {ignore, linger, OutputStream} from './hijacked.js'
 import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
 import {route} from './routes.js'
 import type {MockProcess, Runtime} from './runtime.js'
@@ -75,13 +75,21 @@ export class MockServer {
     for (const spec of options.containers) {
       const runtime = spec.runtime === 'builtin' ? options.runtimes.builtin : options.runtimes.process
       if (!runtime) throw new Error(`container "${spec.name}": runtime "builtin" is not available`)
-      this.containers.add(new Container(spec, {
-        runtime,
-        faults: mergeFaults(options.faults, spec.faults),
-        logLimit: options.limits.logSize,
-        track: (p) => this.track(p),
-      }))
+      this.addContainer(spec, runtime)
     }
+  }
+
+  /** A new container in the store, from the config or the API: the daemon's faults under its own. */
+  addContainer(spec: ContainerSpec, runtime: Runtime): Container {
+    const {options} = this
+    const container = new Container(spec, {
+      runtime,
+      faults: mergeFaults(options.faults, spec.faults),
+      logLimit: options.limits.logSize,
+      track: this.track,
+    })
+    this.containers.add(container)
+    return container
   }
 
   /** Keeps `proc` until it exits, so shutdown() can kill it. A property, to be passed around as is (no closure per exec). */
@@ -169,8 +177,6 @@ export class MockServer {
     clearTimeout(timer)
   }
 }
-
-function ignore(): void {}
 
 function jsonBody(value: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(value)}\n`)

@@ -56,8 +56,8 @@ export interface AttachQuery {
 }
 
 /**
- * The Engine API calls hijack needs. Plain calls share kept-alive connections, as the Docker CLI's do;
- * each hijack dials its own.
+ * The Engine API calls hijack needs. Calls that may be repeated share kept-alive connections (see
+ * HttpClient); other POSTs and each hijack dial their own.
  */
 export class DockerApi {
   constructor(readonly host: DockerHost, readonly apiVersion: string, readonly http = new HttpClient(host)) {}
