@@ -1,11 +1,16 @@
+// Docker's detach-key grammar and the filter that watches stdin for the sequence; both sides use it.
 import {Transform, type TransformCallback} from 'node:stream'
-import {UsageError} from './errors.js'
+import {ProtocolError} from './errors.js'
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q'
 
+/** A detach-key spec outside Docker's grammar. */
+export class DetachKeysError extends ProtocolError {}
+
 /**
  * Parses Docker's detach-key syntax: comma-separated `ctrl-<a-z @ [ \ ] ^ _>` or single characters.
- * Invalid input is an error (Docker's daemon refuses it too).
+ * Invalid input is a DetachKeysError (Docker's daemon refuses it too): the CLI reports it as a usage
+ * error (exit 125), the mock daemon answers 400.
  */
 export function parseDetachKeys(spec: string): number[] {
   const keys: number[] = []
@@ -28,7 +33,7 @@ export function parseDetachKeys(spec: string): number[] {
         continue
       }
     }
-    throw new UsageError(`Invalid detach keys (${spec}) provided: use ctrl-<value> (a-z @ [ \\ ] ^ _) or single characters, comma-separated`)
+    throw new DetachKeysError(`Invalid detach keys (${spec}) provided: use ctrl-<value> (a-z @ [ \\ ] ^ _) or single characters, comma-separated`)
   }
   return keys
 }

@@ -1,8 +1,9 @@
 import {Writable} from 'node:stream'
-import {StreamError} from './errors.js'
+import {ProtocolError} from './errors.js'
 
 // Docker's multiplexed stream (moby api/pkg/stdcopy): an 8-byte header
-// [type, 0, 0, 0, size uint32 big-endian] then `size` payload bytes.
+// [type, 0, 0, 0, size uint32 big-endian] then `size` payload bytes. Shared: the client demultiplexes,
+// the mock daemon writes frames. Its errors are neutral ProtocolErrors; the CLI exits 1 on them (cli/report.ts).
 export const STDIN = 0
 export const STDOUT = 1
 export const STDERR = 2
@@ -39,7 +40,7 @@ export interface DemuxTargets {
 }
 
 /** Raised at the end of a stream that stopped inside a frame. The partial bytes were already delivered. */
-export class TruncatedFrameError extends StreamError {
+export class TruncatedFrameError extends ProtocolError {
   constructor(readonly missing: number, readonly inHeader: boolean) {
     super(inHeader
       ? `output stream ended inside a frame header (${HEADER_SIZE - missing} of ${HEADER_SIZE} header bytes)`
@@ -48,7 +49,7 @@ export class TruncatedFrameError extends StreamError {
 }
 
 /** The daemon sent a systemerr frame: its payload is an error message. */
-export class SystemErrorFrame extends StreamError {
+export class SystemErrorFrame extends ProtocolError {
   constructor(readonly text: string) {
     super(`error from daemon in stream: ${text}`)
   }
@@ -93,7 +94,7 @@ export class StdcopyDemuxer extends Writable {
         this.type = this.header[0]
         this.remaining = this.header.readUInt32BE(4)
         if (this.type > SYSTEMERR) {
-          callback(new StreamError(`unknown stream type ${this.type} in multiplexed output (is the container a TTY?)`))
+          callback(new ProtocolError(`unknown stream type ${this.type} in multiplexed output (is the container a TTY?)`))
           return
         }
         if (this.remaining === 0 && this.type === SYSTEMERR) {

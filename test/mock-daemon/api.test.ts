@@ -4,8 +4,8 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import {connect} from 'node:net'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
-import {call, createExec, demux, postHead, rawHijack} from './helpers/mock-daemon-client.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
+import {call, createExec, demux, postHead, rawHijack} from '../helpers/mock-daemon-client.js'
 
 const dir = mkdtempSync('/tmp/hjm-')
 const sock = join(dir, 'd.sock')

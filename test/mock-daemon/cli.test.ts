@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} fro
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import t from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
 
 const dir = mkdtempSync('/tmp/hjc-')
 const sock = join(dir, 'd.sock')
@@ -125,7 +125,7 @@ t.test('docker CLI against the mock', {skip: !hasDocker && process.env.CI !== 't
 })
 
 t.test('hijack mock-daemon command: start line, 0600 socket, cleanup on SIGTERM', async (t) => {
-  const root = fileURLToPath(new URL('..', import.meta.url))
+  const root = fileURLToPath(new URL('../..', import.meta.url))
   const bin = join(root, 'bin', 'run.cjs')
   t.ok(existsSync(join(root, 'dist', 'commands', 'mock-daemon.js')), 'built (npm run build)')
   const cmdSock = join(dir, 'cmd.sock')

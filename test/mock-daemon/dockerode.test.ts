@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import Docker from 'dockerode'
 import type {ContainerInfo} from 'dockerode'
 import t from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
 
 const dir = mkdtempSync('/tmp/hjd-')
 const sock = join(dir, 'd.sock')

@@ -2,9 +2,9 @@
 import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import t from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
-import {SystemErrorFrame, TruncatedFrameError} from '../src/transport/stdcopy.js'
-import {call, createExec, demux, postHead, rawHijack} from './helpers/mock-daemon-client.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
+import {SystemErrorFrame, TruncatedFrameError} from '../../src/protocol/stdcopy.js'
+import {call, createExec, demux, postHead, rawHijack} from '../helpers/mock-daemon-client.js'
 
 const dir = mkdtempSync('/tmp/hjf-')
 const sock = join(dir, 'd.sock')

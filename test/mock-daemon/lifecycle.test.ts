@@ -6,8 +6,8 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import t from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
-import {dockerCli, runCommand, startDocker} from './helpers/cli.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
+import {dockerCli, runCommand, startDocker} from '../helpers/cli.js'
 
 const hasDocker = spawnSync('docker', ['--version']).status === 0
 const hasScript = spawnSync('script', ['--version']).status === 0

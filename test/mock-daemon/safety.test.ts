@@ -7,9 +7,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} 
 import {connect} from 'node:net'
 import {join} from 'node:path'
 import t from 'tap'
-import {startMockDaemon, type MockDaemon} from '../src/mock-daemon/index.js'
-import {childEnv, HIJACK_BIN, runCommand, userCommand} from './helpers/cli.js'
-import {call, createExec, demux, postHead, rawHijack} from './helpers/mock-daemon-client.js'
+import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
+import {childEnv, HIJACK_BIN, runCommand, userCommand} from '../helpers/cli.js'
+import {call, createExec, demux, postHead, rawHijack} from '../helpers/mock-daemon-client.js'
 
 const dir = mkdtempSync('/tmp/hjs-')
 t.teardown(() => rmSync(dir, {recursive: true, force: true}))

@@ -2,8 +2,8 @@
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import t from 'tap'
-import {startMockDaemon} from '../src/mock-daemon/index.js'
-import {hijack} from './helpers/cli.js'
+import {startMockDaemon} from '../../src/mock-daemon/index.js'
+import {hijack} from '../helpers/cli.js'
 
 const run = promisify(execFile)
 const marker = `42${process.pid % 1000}`

@@ -1,6 +1,9 @@
 import {PassThrough} from 'node:stream'
 import t from 'tap'
-import {DetachKeyFilter, parseDetachKeys} from '../../src/transport/detach-keys.js'
+import {resolveDetachKeys} from '../../src/cli/terminal-session.js'
+import {DetachKeyFilter, DetachKeysError, parseDetachKeys} from '../../src/protocol/detach-keys.js'
+import {ProtocolError} from '../../src/protocol/errors.js'
+import {UsageError} from '../../src/transport/errors.js'
 
 t.test('parses Docker key syntax', async (t) => {
   t.same(parseDetachKeys('ctrl-p,ctrl-q'), [16, 17])
@@ -9,6 +12,9 @@ t.test('parses Docker key syntax', async (t) => {
   t.throws(() => parseDetachKeys('ctrl-'), /Invalid detach keys \(ctrl-\)/)
   t.throws(() => parseDetachKeys('ctrl-1'), /Invalid detach keys/)
   t.throws(() => parseDetachKeys('ab'), /Invalid detach keys/)
+  t.throws(() => parseDetachKeys('ab'), DetachKeysError, 'a neutral error: each side decides what it means')
+  t.notOk(parseDetachKeysError('ab') instanceof UsageError, 'the grammar knows nothing of exit codes')
+  t.ok(parseDetachKeysError('ab') instanceof ProtocolError)
 })
 
 async function run(keys: number[], chunks: Buffer[]): Promise<{out: Buffer; detached: boolean}> {
@@ -62,4 +68,26 @@ t.test('every byte value passes untouched when no sequence occurs', async (t) =>
   const all = Buffer.from(Array.from({length: 256}, (_, i) => i).filter((b) => b !== P))
   const r = await run([P, Q], [all.subarray(0, 100), all.subarray(100)])
   t.same(r.out, all)
+})
+
+function parseDetachKeysError(spec: string): unknown {
+  try {
+    parseDetachKeys(spec)
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+t.test('the CLI maps a bad spec to its usage error (exit 125)', async (t) => {
+  t.same(resolveDetachKeys('ctrl-x').keys, [24])
+  let error: unknown
+  try {
+    resolveDetachKeys('ctrl-')
+  } catch (caught) {
+    error = caught
+  }
+  t.type(error, UsageError)
+  t.equal((error as UsageError).exitCode, 125)
+  t.match((error as Error).message, /Invalid detach keys \(ctrl-\)/)
 })

@@ -1,8 +1,9 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {PassThrough, Writable} from 'node:stream'
 import t from 'tap'
-import {StdcopyDemuxer, SystemErrorFrame, TruncatedFrameError, frameHeader, writeFrame} from '../../src/transport/stdcopy.js'
-import {StreamError} from '../../src/transport/errors.js'
+import {StdcopyDemuxer, SystemErrorFrame, TruncatedFrameError, frameHeader, writeFrame} from '../../src/protocol/stdcopy.js'
+import {expectedFailure} from '../../src/cli/report.js'
+import {ProtocolError} from '../../src/protocol/errors.js'
 
 class Collect extends Writable {
   chunks: Buffer[] = []
@@ -68,7 +69,8 @@ t.test('EOF inside a payload delivers the partial bytes and reports truncation',
   const {out, error} = await demux([whole.subarray(0, whole.length - 5)])
   t.equal(out.text, 'partial-')
   t.type(error, TruncatedFrameError)
-  t.type(error, StreamError)
+  t.type(error, ProtocolError)
+  t.equal(expectedFailure(error)?.exitCode, 1, 'the CLI reports it as stream trouble: exit 1')
   t.match(error?.message, /5 bytes missing/)
 })
 
@@ -89,7 +91,7 @@ t.test('systemerr frame becomes an error with its text', async (t) => {
 t.test('unknown stream type is an error, not garbage on stdout', async (t) => {
   const {out, error} = await demux([Buffer.from('\x1b[0mplain tty text')])
   t.equal(out.text, '')
-  t.type(error, StreamError)
+  t.type(error, ProtocolError)
   t.match(error?.message, /unknown stream type 27/)
 })
 

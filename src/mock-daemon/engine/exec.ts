@@ -1,13 +1,9 @@
-// Exec instances: their records (for inspect) and running one over a hijacked connection.
-import type {Socket} from 'node:net'
-import type {Readable, Writable} from 'node:stream'
+// Exec instances as a state machine (created -> running -> exited), their process and their record
+// for inspect. No sockets: the API streams a running exec over a hijacked connection (api/exec.ts).
 import type {ExecInspectInfo} from 'dockerode'
-import {STDERR, STDOUT} from '../transport/stdcopy.js'
-import type {Container} from './containers.js'
-import {newId} from './containers.js'
-import {CLIENT_BUFFER_AFTER_EXIT, discardInput, exitAfterOutput, type OutputStream, type OutputType, pumpStdin} from './hijacked.js'
+import {type Container, newId} from './container.js'
+import {exitAfterOutput} from './process-output.js'
 import type {MockProcess} from './runtime.js'
-import {detachFilter} from './stdin.js'
 
 export interface ExecConfig {
   cmd: string[]
@@ -23,10 +19,11 @@ export interface ExecConfig {
   consoleSize?: [number, number]
 }
 
+export type ExecState = 'created' | 'running' | 'exited'
+
 export class ExecRecord {
   readonly id = newId()
-  running = false
-  started = false
+  private current: ExecState = 'created'
   exitCode: number | null = null
   pid = 0
   process: MockProcess | undefined
@@ -38,9 +35,23 @@ export class ExecRecord {
 
   constructor(readonly container: Container, readonly config: ExecConfig, private readonly track: (p: MockProcess) => void) {}
 
-  /** Starts the process; output must be consumed by the caller. */
+  get state(): ExecState {
+    return this.current
+  }
+
+  get running(): boolean {
+    return this.current === 'running'
+  }
+
+  /** Started once (an exec runs at most once). */
+  get started(): boolean {
+    return this.current !== 'created'
+  }
+
+  /** Starts the process; output must be consumed by the caller (see startDetached). */
   start(): MockProcess {
     const {config, container} = this
+    if (this.current !== 'created') throw new Error(`exec ${this.id} has already run`)
     const proc = container.runtime.spawn({
       cmd: config.cmd,
       env: [...container.env, ...config.env],
@@ -51,17 +62,16 @@ export class ExecRecord {
     })
     this.track(proc)
     this.process = proc
-    this.started = true
-    this.running = true
+    this.current = 'running'
     this.pid = proc.pid ?? 0
     proc.stdin.on('error', () => {})
     // Like dockerd, the execs of a container that stops die with it.
-    const forget = container.onStopped(() => proc.kill('SIGKILL'))
+    const forget = container.stopped.on(() => proc.kill('SIGKILL'))
     this.finished = exitAfterOutput(proc).then((code) => {
       // Its background children still die with the container.
       if (!proc.hasOrphans?.()) forget()
       this.exitCode = code
-      this.running = false
+      this.current = 'exited'
       this.exitedAt = Date.now()
       // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
       container.execIds.delete(this.id)
@@ -85,15 +95,25 @@ export class ExecRecord {
     })
   }
 
+  /** `exec -d`: runs in the background, its stdin closed and its output dropped. */
+  startDetached(): void {
+    const proc = this.start()
+    proc.stdin.end()
+    for (const stream of [proc.stdout, proc.stderr]) {
+      stream.on('error', () => {})
+      stream.resume()
+    }
+  }
+
   /** Exited at least `ms` ago: the daemon may forget it. */
   expired(now: number, ms: number): boolean {
-    return !this.running && this.exitCode !== null && now - this.exitedAt >= ms
+    return this.current === 'exited' && now - this.exitedAt >= ms
   }
 
   inspect(now = Date.now()): ExecInspectInfo {
     const delay = this.container.faults.exitCodeDelayMs ?? 0
     // Fault exitCodeDelayMs: the exit is not visible yet.
-    const hidden = !this.running && this.exitCode !== null && now - this.exitedAt < delay
+    const hidden = this.current === 'exited' && now - this.exitedAt < delay
     const {config} = this
     return {
       ID: this.id,
@@ -115,79 +135,4 @@ export class ExecRecord {
       Pid: this.pid,
     }
   }
-}
-
-/**
- * Drains a process stream into `output` with backpressure (or drops it when no output) while the
- * process runs. Once it has exited, a slow client is buffered for instead of waited for, up to
- * CLIENT_BUFFER_AFTER_EXIT; a client further behind keeps what it has and gets the end of the stream.
- */
-export function pipeOutput(stream: Readable, type: OutputType, output: OutputStream | undefined, proc: MockProcess): void {
-  stream.on('error', () => {})
-  if (!output) {
-    stream.resume()
-    return
-  }
-  let exited = false
-  proc.exited.then(() => {
-    exited = true
-    stream.resume()
-  })
-  stream.on('data', (data: Buffer) => {
-    if (output.write(type, data)) return
-    if (!exited) {
-      stream.pause()
-      output.wire.once('drain', () => stream.resume())
-    } else if (output.buffered > CLIENT_BUFFER_AFTER_EXIT) output.finish()
-  })
-}
-
-export interface ExecSession {
-  socket: Socket
-  leftover: Buffer
-  clientEnded: boolean
-  output: OutputStream
-}
-
-/**
- * Runs an exec over a hijacked connection: output until the process exits and its streams end (then FIN),
- * stdin until the client half-closes (then the process's stdin ends), and a vanished client kills it.
- */
-export function runExec(record: ExecRecord, session: ExecSession): Promise<void> {
-  const {socket, output} = session
-  const {config} = record
-  const proc = record.start()
-  pipeOutput(proc.stdout, STDOUT, config.attachStdout ? output : undefined, proc)
-  pipeOutput(proc.stderr, STDERR, config.attachStderr ? output : undefined, proc)
-  let detached = false
-  if (config.attachStdin) {
-    const target: Writable = config.tty
-      ? detachFilter(proc.stdin, config.detachKeys, () => {
-        detached = true
-        output.finish()
-      })
-      : proc.stdin
-    pumpStdin(socket, session.leftover, session.clientEnded, target, () => target.end())
-  } else {
-    // A TTY without stdin is a terminal nobody types on, not an EOF (`script` would pass EOF on as ^D).
-    if (!config.tty) proc.stdin.end()
-    discardInput(socket, session.clientEnded, () => {})
-  }
-  let done = false
-  socket.once('close', () => {
-    if (!done && !detached) proc.kill('SIGKILL')
-  })
-  return record.finished.then(() => {
-    done = true
-    // The exit code is recorded before the client sees the end of the stream (the Docker CLI inspects once).
-    output.finish()
-  })
-}
-
-/** `exec -d`: run in the background, output dropped. */
-export function runDetached(record: ExecRecord): void {
-  const proc = record.start()
-  proc.stdin.end()
-  pipeOutput(proc.stdout, STDOUT, undefined, proc)
-  pipeOutput(proc.stderr, STDERR, undefined, proc)
 }

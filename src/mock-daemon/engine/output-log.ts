@@ -1,8 +1,8 @@
 // A container's recent output for attach `logs=1`: the newest bytes up to a budget, in one ring buffer.
 // Bytes are copied into the ring, so a flood of tiny chunks costs what its bytes do, not an object each;
 // the stream types are kept as runs (a length per switch between stdout and stderr).
-import {STDERR, STDOUT} from '../transport/stdcopy.js'
-import type {OutputType} from './hijacked.js'
+import {STDERR, STDOUT} from '../../protocol/stdcopy.js'
+import type {OutputType} from './output-fanout.js'
 
 /** The ring starts this small and doubles up to the budget, so a quiet container holds little. */
 const INITIAL_CAPACITY = 16 * 1024

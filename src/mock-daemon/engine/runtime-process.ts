@@ -5,7 +5,7 @@ import {accessSync, constants as fsConstants, readFileSync, readdirSync, readlin
 import {constants as osConstants} from 'node:os'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {PassThrough} from 'node:stream'
-import type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
+import type {MockProcess, Runtime, SpawnProblem, SpawnSpec} from './runtime.js'
 
 type Resolved = {path: string} | {code: 126 | 127; detail: string}
 
@@ -307,7 +307,7 @@ export interface ProcessRuntimeOptions {
 }
 
 /** Why `spec` cannot start (runc's words and exit code), or undefined when it can. */
-export function checkSpawn(spec: SpawnSpec): {code: 126 | 127; detail: string} | undefined {
+export function checkSpawn(spec: SpawnSpec): SpawnProblem | undefined {
   const env = envObject(spec.env)
   const cwd = spec.workdir || process.cwd()
   try {
@@ -325,7 +325,7 @@ export class ProcessRuntime implements Runtime {
   constructor(private readonly options: ProcessRuntimeOptions = {}) {}
 
   /** What a start of `spec` would fail with (see checkSpawn). */
-  check(spec: SpawnSpec): {code: 126 | 127; detail: string} | undefined {
+  check(spec: SpawnSpec): SpawnProblem | undefined {
     return checkSpawn(spec)
   }
 

@@ -1,3 +1,4 @@
+// The runtime seam of the mock's engine: what runs a container's or an exec's command.
 import type {Readable, Writable} from 'node:stream'
 
 /** What the mock daemon needs to run one command: an exec's or a container's main process. */
@@ -37,8 +38,20 @@ export interface MockProcess {
   hasOrphans?(): boolean
 }
 
+/** Why a command cannot start at all: runc's exit code for it (126 cannot invoke, 127 not found) and words. */
+export interface SpawnProblem {
+  code: 126 | 127
+  detail: string
+}
+
 export interface Runtime {
   spawn(spec: SpawnSpec): MockProcess
+  /**
+   * What a start of `spec` would fail with before any process runs, or undefined when it can start.
+   * With it, a container start that cannot run fails the start request, as dockerd's does; a runtime
+   * without it reports such failures from the process instead (its exit code).
+   */
+  check?(spec: SpawnSpec): SpawnProblem | undefined
   /** Daemon shutdown: end whatever this runtime's commands left running (background children). */
   shutdown?(): void
 }

@@ -4,54 +4,14 @@
 // Memory: the mock holds thousands of concurrent sessions (bench/mock-scale.js), so what a session keeps
 // while it is open counts: output goes straight to the socket unless a wire fault needs WireWriter,
 // listeners are shared functions or plain `on` (a `once` costs a wrapper, a bound function and a state
-// object), and a finished session waits for the client's close in one shared sweep, not in a timer of its own.
+// object), and a finished session waits for the client's close in one shared sweep (close.ts).
 import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
-import {performance} from 'node:perf_hooks'
-import {type Readable, Writable} from 'node:stream'
-import {frameHeader, STDERR, STDOUT, SYSTEMERR, writeFrame} from '../transport/stdcopy.js'
-import type {Faults} from './faults.js'
-import type {MockProcess} from './runtime.js'
-
-export type OutputType = typeof STDOUT | typeof STDERR
-
-/** How long a finished session waits for the client to close its side. */
-const LINGER_MS = 30_000
-/** How often the lingering sessions are looked at: a session lingers LINGER_MS to LINGER_MS + SWEEP_MS. */
-const SWEEP_MS = 1000
-
-/** Sockets whose output has ended, with the time (performance.now()) they are cut if still open. */
-const lingering = new Map<Socket, number>()
-let sweeper: NodeJS.Timeout | undefined
-
-function stopLingering(this: Socket): void {
-  lingering.delete(this)
-}
-
-function sweepLingering(): void {
-  const now = performance.now()
-  // Insertion order is deadline order (the delay is constant): stop at the first one still in time.
-  for (const [socket, deadline] of lingering) {
-    if (deadline > now) break
-    lingering.delete(socket)
-    socket.destroy()
-  }
-  if (lingering.size === 0 && sweeper) {
-    clearInterval(sweeper)
-    sweeper = undefined
-  }
-}
-
-/** After our FIN the client should close its side; one that never does is not kept forever. */
-export function linger(socket: Socket): void {
-  if (socket.destroyed || lingering.has(socket)) return
-  lingering.set(socket, performance.now() + LINGER_MS)
-  socket.on('close', stopLingering)
-  sweeper ??= setInterval(sweepLingering, SWEEP_MS).unref()
-}
-
-/** A listener that does nothing, shared (no closure per connection). */
-export function ignore(): void {}
+import {Writable} from 'node:stream'
+import {frameHeader, SYSTEMERR, writeFrame} from '../../protocol/stdcopy.js'
+import type {OutputType} from '../engine/output-fanout.js'
+import type {Faults} from '../faults.js'
+import {closeNow, ignore, linger} from './close.js'
 
 /** Whether `faults` shape the output bytes on the wire (then they go through WireWriter). */
 function hasWireFaults(faults: Faults): boolean {
@@ -147,8 +107,8 @@ export class WireWriter extends Writable {
     const {socket} = this
     if (this.cut) {
       // Let the bytes leave, then drop the connection without a FIN handshake.
-      socket.once('drain', () => socket.destroy())
-      if (ok) setImmediate(() => socket.destroy())
+      socket.once('drain', () => closeNow(socket))
+      if (ok) setImmediate(() => closeNow(socket))
       callback()
       return
     }
@@ -195,7 +155,7 @@ export class OutputStream {
     this.socket = socket
     if (hasWireFaults(faults)) {
       const writer = new WireWriter(socket, faults, head)
-      writer.on('error', () => socket.destroy())
+      writer.on('error', () => closeNow(socket))
       writer.once('finish', () => linger(socket))
       this.writer = writer
     } else {
@@ -303,73 +263,6 @@ export function pumpStdin(socket: Socket, leftover: Buffer, alreadyEnded: boolea
   socket.on('data', write)
   socket.on('end', onEnd) // 'end' comes once: no once() wrapper
   if (!waiting) socket.resume()
-}
-
-/**
- * Resolves once a process's stdout and stderr have been read to the end, whatever its runtime says
- * about `exited`: the stream must not end before the last output bytes were written to it.
- */
-export function outputsDone(...streams: Readable[]): Promise<void> {
-  // One promise and one small listener per stream (this runs for every exec).
-  return new Promise<void>((resolve) => {
-    let pending = streams.length + 1
-    const settle = (): void => {
-      if (--pending === 0) resolve()
-    }
-    for (const stream of streams) {
-      if (stream.readableEnded || stream.destroyed) {
-        settle()
-        continue
-      }
-      let done = false
-      const onDone = (): void => {
-        if (done) return
-        done = true
-        settle()
-      }
-      stream.on('end', onDone)
-      stream.on('close', onDone)
-      stream.on('error', onDone)
-    }
-    settle()
-  })
-}
-
-/** How long output may still flow after its process exited (dockerd gives its stream copies 2 s). */
-export const OUTPUT_GRACE_MS = 2000
-/**
- * Once the process has exited, a client that reads slowly no longer holds it back: its output is
- * buffered for it, up to this much (dockerd's per-client buffer is 1 MB), and a client past that is let go.
- */
-export const CLIENT_BUFFER_AFTER_EXIT = 1024 * 1024
-
-/**
- * Resolves with the exit code once the process has exited and its output was read to the end, or
- * `graceMs` after the exit when the output still has not ended (a background child keeps the pipe
- * open): then, as dockerd closes its streams, the output streams are destroyed. Clients keep what was
- * already buffered for them.
- */
-export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): Promise<number> {
-  let drained = false
-  const output = outputsDone(proc.stdout, proc.stderr).then(() => {
-    drained = true
-  })
-  return proc.exited.then((code) => {
-    if (drained) return code
-    let timer: NodeJS.Timeout | undefined
-    const cut = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        proc.stdout.destroy()
-        proc.stderr.destroy()
-        resolve()
-      }, graceMs)
-      timer.unref()
-    })
-    return Promise.race([output, cut]).then(() => {
-      clearTimeout(timer)
-      return code
-    })
-  })
 }
 
 /** Reads and discards what the client sends (no stdin attached) but still notices its half-close. */

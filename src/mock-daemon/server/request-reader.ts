@@ -1,16 +1,11 @@
 // A small HTTP/1.1 layer on raw sockets. Node's http server cannot hand over a connection from a
 // plain (non-Upgrade) request, and dockerd hijacks those too; owning the parser means every
 // request, upgraded or not, can become a raw stream with the bytes after its body kept for stdin.
-import {STATUS_CODES} from 'node:http'
+// The syntax is the shared codec's (protocol/http1.ts); this file adds the server's policy: limits, timeouts, statuses.
 import type {Socket} from 'node:net'
-import {headEnd} from '../transport/http-response.js'
-
-/** An HTTP error answered as `{"message": ...}` (Docker's error shape). */
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message)
-  }
-}
+import {HttpSyntaxError} from '../../protocol/errors.js'
+import {ChunkedDecoder, contentLength, headEnd, headLines, type HeaderFields, parseHeaderFields} from '../../protocol/http1.js'
+import {ApiError} from './api-error.js'
 
 export interface RequestHead {
   method: string
@@ -19,8 +14,8 @@ export interface RequestHead {
   /** Path without the query, still percent-encoded (parameters are decoded one by one). */
   path: string
   query: URLSearchParams
-  /** Lower-case names; repeated headers joined with ", ". */
-  headers: Record<string, string>
+  /** Lower-case names; repeated headers joined with ", " (no prototype: a `Constructor` header is just that). */
+  headers: HeaderFields
   httpVersion: string
   /** The client asked for `Connection: Upgrade` + `Upgrade: ...`. */
   upgrade: boolean
@@ -28,8 +23,6 @@ export interface RequestHead {
   contentLength: number | undefined
   chunked: boolean
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
  * Buffers a socket's incoming bytes and hands them out by need (a head, N bytes, a line).
@@ -139,42 +132,41 @@ export class SocketReader {
     return this.take(n)
   }
 
-  private async readLine(max: number): Promise<string> {
+  /** Reads the whole body; more than `limit` bytes is a 413. */
+  async readBody(head: RequestHead, limit: number): Promise<Buffer> {
+    if (!head.chunked) {
+      const n = head.contentLength ?? 0
+      if (n > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
+      return n === 0 ? Buffer.alloc(0) : this.readExactly(n)
+    }
+    const decoder = new ChunkedDecoder()
+    const parts: Buffer[] = []
+    let size = 0
+    const keep = (piece: Buffer): void => {
+      size += piece.length
+      if (size > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
+      parts.push(piece)
+    }
     for (;;) {
-      const at = this.length > 0 ? this.flatten().indexOf('\r\n') : -1
-      if (at >= 0) {
-        const line = this.take(at + 2)
-        return line.subarray(0, at).toString('latin1')
+      let rest: Buffer | undefined
+      try {
+        rest = decoder.decode(this.take(this.length), keep)
+      } catch (error) {
+        if (error instanceof HttpSyntaxError) throw new ApiError(400, 'malformed chunked body')
+        throw error
       }
-      if (this.length > max) throw new ApiError(400, 'chunk line too long')
+      if (rest !== undefined) {
+        // Bytes past the body: the next request, or the first bytes of a hijacked stream.
+        if (rest.length > 0) this.unshift(rest)
+        return Buffer.concat(parts)
+      }
       if (!(await this.more())) throw new ApiError(400, 'connection closed inside the request body')
     }
   }
 
-  /** Reads the whole body; more than `limit` bytes is a 413. */
-  async readBody(head: RequestHead, limit: number): Promise<Buffer> {
-    if (head.chunked) {
-      const parts: Buffer[] = []
-      let size = 0
-      for (;;) {
-        const line = await this.readLine(1024)
-        const m = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(line)
-        if (!m) throw new ApiError(400, 'malformed chunked body')
-        const n = Number.parseInt(m[1], 16)
-        if (n === 0) break
-        size += n
-        if (size > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
-        parts.push(await this.readExactly(n))
-        if ((await this.readExactly(2)).toString('latin1') !== '\r\n') throw new ApiError(400, 'malformed chunked body')
-      }
-      while ((await this.readLine(8192)) !== '') {
-        // trailers are ignored
-      }
-      return Buffer.concat(parts)
-    }
-    const n = head.contentLength ?? 0
-    if (n > limit) throw new ApiError(413, `request body too large (limit ${limit} bytes)`)
-    return n === 0 ? Buffer.alloc(0) : this.readExactly(n)
+  private unshift(data: Buffer): void {
+    this.chunks.unshift(data)
+    this.length += data.length
   }
 
   /** Stops reading for HTTP; returns bytes already read past the request (they belong to the stream). */
@@ -202,7 +194,7 @@ class ParsedHead implements RequestHead {
     readonly target: string,
     readonly path: string,
     private readonly search: string,
-    readonly headers: Record<string, string>,
+    readonly headers: HeaderFields,
     readonly httpVersion: string,
     readonly upgrade: boolean,
     readonly keepAlive: boolean,
@@ -217,44 +209,24 @@ class ParsedHead implements RequestHead {
 
 const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((m) => [m, m]))
 
-/** Parses a request head; anything malformed is a 400. */
-export function parseHead(raw: Buffer): RequestHead {
-  // Line by line from the buffer (lines end in LF, with an optional CR before it, up to the empty line):
-  // the strings kept (header values, the target) then hold on to their own line at most, not to the
-  // text of the whole head.
-  const lines: string[] = []
-  for (let at = 0; at < raw.length;) {
-    const lf = raw.indexOf(0x0a, at)
-    const eol = lf < 0 ? raw.length : lf
-    const line = raw.toString('latin1', at, eol > at && raw[eol - 1] === 0x0d ? eol - 1 : eol)
-    if (line === '') break
-    lines.push(line)
-    at = eol + 1
-  }
+/** Parses a request head (through its empty line); anything malformed is a 400 (501 for an unknown coding). */
+export function parseRequestHead(raw: Buffer): RequestHead {
+  const lines = headLines(raw, headEnd(raw)?.end ?? raw.length)
   const m = /^([A-Z]+) (\S+) HTTP\/(1\.[01])$/.exec(lines[0] ?? '')
   if (!m) throw new ApiError(400, 'malformed HTTP request line')
-  const headers: Record<string, string> = {}
-  const contentLengths = new Set<string>()
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':')
-    const name = colon > 0 ? line.slice(0, colon) : ''
-    if (!TOKEN.test(name)) throw new ApiError(400, 'malformed HTTP header')
-    const value = line.slice(colon + 1).trim()
-    if (/[\0\r\n]/.test(value)) throw new ApiError(400, 'malformed HTTP header')
-    const key = name.toLowerCase()
-    if (key === 'content-length') contentLengths.add(value)
-    headers[key] = key in headers ? `${headers[key]}, ${value}` : value
+  let headers: HeaderFields
+  let length: number | undefined
+  try {
+    headers = parseHeaderFields(lines)
+    length = contentLength(headers)
+  } catch (error) {
+    if (error instanceof HttpSyntaxError) throw new ApiError(error.status, error.message)
+    throw error
   }
-  let contentLength: number | undefined
-  if (contentLengths.size > 1) throw new ApiError(400, 'conflicting Content-Length headers')
-  if (contentLengths.size === 1) {
-    const value = [...contentLengths][0]
-    if (!/^\d{1,15}$/.test(value)) throw new ApiError(400, 'invalid Content-Length')
-    contentLength = Number(value)
-  }
+  // Stricter than the client: only a plain chunked coding, never beside a length (request smuggling).
   const te = headers['transfer-encoding']?.toLowerCase()
   if (te !== undefined && te !== 'chunked') throw new ApiError(501, `unsupported Transfer-Encoding "${te}"`)
-  if (te !== undefined && contentLength !== undefined) throw new ApiError(400, 'both Content-Length and Transfer-Encoding')
+  if (te !== undefined && length !== undefined) throw new ApiError(400, 'both Content-Length and Transfer-Encoding')
   const connection = (headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim())
   const httpVersion = m[3]
   let url: URL
@@ -272,19 +244,7 @@ export function parseHead(raw: Buffer): RequestHead {
     httpVersion,
     connection.includes('upgrade') && headers.upgrade !== undefined,
     httpVersion === '1.1' ? !connection.includes('close') : connection.includes('keep-alive'),
-    contentLength,
+    length,
     te === 'chunked',
   )
-}
-
-export function reasonPhrase(status: number): string {
-  if (status === 101) return 'UPGRADED' // dockerd's wording
-  return STATUS_CODES[status] ?? 'Unknown'
-}
-
-/** Serialises a response head. */
-export function responseHead(status: number, headers: Record<string, string | number>): Buffer {
-  let text = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`
-  for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`
-  return Buffer.from(`${text}\r\n`, 'latin1')
 }

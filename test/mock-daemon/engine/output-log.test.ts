@@ -1,8 +1,8 @@
 // The attach `logs` ring buffer against a plain model (every byte with its stream, cut to the budget).
 import {randomBytes} from 'node:crypto'
 import t from 'tap'
-import {OutputLog} from '../../src/mock-daemon/output-log.js'
-import {STDERR, STDOUT} from '../../src/transport/stdcopy.js'
+import {OutputLog} from '../../../src/mock-daemon/engine/output-log.js'
+import {STDERR, STDOUT} from '../../../src/protocol/stdcopy.js'
 
 type Type = typeof STDOUT | typeof STDERR
 

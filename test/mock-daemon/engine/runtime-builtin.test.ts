@@ -6,8 +6,8 @@ import {Readable, Writable} from 'node:stream'
 import {setTimeout as delay} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
-import {BuiltinRuntime} from '../src/mock-daemon/runtime-builtin.js'
-import type {MockProcess, SpawnSpec} from '../src/mock-daemon/runtime.js'
+import {BuiltinRuntime} from '../../../src/mock-daemon/engine/runtime-builtin.js'
+import type {MockProcess, SpawnSpec} from '../../../src/mock-daemon/engine/runtime.js'
 
 const rt = new BuiltinRuntime()
 
