@@ -7,6 +7,9 @@
  * closures per session (the streams are subclasses pointing back at their process), no timers
  * except for `sleep` (and `yes`, which yields to the event loop once per chunk), and the `exited`
  * promise is only created when somebody asks for it.
+ *
+ * Longer than 300 lines on purpose: the programs and the process's three stream classes point at each
+ * other (that is what saves a closure per session), so they stay in one module.
  */
 import {constants as osConstants} from 'node:os'
 import {Readable, Writable} from 'node:stream'

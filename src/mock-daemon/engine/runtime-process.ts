@@ -1,5 +1,7 @@
 // Runs mock containers' commands as real local processes. A TTY is a real pty made by util-linux
 // `script` (no native modules); without `script` on PATH it falls back to pipes with merged output.
+// Longer than 300 lines on purpose: runc's start checks (resolveCommand, checkSpawn), the process and its
+// registry of background children are one runtime, and each part is only used by the others.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, constants as fsConstants, readFileSync, readdirSync, readlinkSync, statSync} from 'node:fs'
 import {constants as osConstants} from 'node:os'
