@@ -8,10 +8,11 @@
 import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
 import {Writable} from 'node:stream'
-import {frameHeader, SYSTEMERR, writeFrame} from '../../protocol/stdcopy.js'
-import type {OutputType} from '../engine/output-fanout.js'
+import {frameHeader, type STDERR, type STDOUT, SYSTEMERR, writeFrame} from '../../protocol/stdcopy.js'
 import type {Faults} from '../faults.js'
 import {closeNow, ignore, linger} from './close.js'
+
+type OutputType = typeof STDOUT | typeof STDERR
 
 /** Whether `faults` shape the output bytes on the wire (then they go through WireWriter). */
 function hasWireFaults(faults: Faults): boolean {
