@@ -239,11 +239,14 @@ if (WITH_REMOTE) {
     row(`\`exec c true\` over ${name}`, 'wall', 's', lat, (r) => r.wall, target)
     if (name === 'ssh') {
       // ssh handshakes one run makes, read from sshd's log: hijack's, then docker's.
+      // The runs are synchronous, so sshd's log is read only while we wait: let it catch up before each count.
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 1000))
       sshLogins = {}
       for (const client of ['hijack', 'docker']) {
+        await settle()
         const before = sshd.logins()
         measureShort(client, 'exec', 'bench true')
-        await new Promise((resolve) => setTimeout(resolve, 200)) // sshd logs just after the login
+        await settle()
         sshLogins[client] = sshd.logins() - before
       }
     }
@@ -283,7 +286,7 @@ hijack and ${sshLogins?.docker ?? '?'} with docker (counted in sshd's log).` : '
 
 ${table}
 
-## CPU per GiB
+${copy ? `## CPU per GiB
 
 256 MiB through \`exec -i c cat\` moves 512 MiB (256 in, 256 out): hijack used ${(copyCpu * 2).toFixed(2)} s of CPU per GiB
 moved, counting both directions (docker: ${(copyCpuDocker * 2).toFixed(2)} s).
@@ -293,7 +296,7 @@ Profile of one such run (\`node --cpu-prof\`), self time by function, top 10 of 
 | share | function |
 | ---: | --- |
 ${topFunctions.map(([name, n]) => `| ${((100 * n) / total).toFixed(1)}% | \`${name.replace(/\|/g, '\\|')}\` |`).join('\n')}
-`
+` : ''}`
 process.stdout.write(`${report}\n`)
 if (process.env.BENCH_NO_WRITE !== '1' && !ONLY_REMOTE) {
   // Keep any hand-written analysis below the generated part.
