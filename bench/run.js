@@ -259,6 +259,7 @@ if (WITH_REMOTE) {
     row(`64 MiB \`exec -i c cat\` over ${name}`, 'CPU', 's', bulk, (r) => r.cpu)
   }
   endpoint = local
+  sshd.stop() // its pipes would keep the bench from ending
 }
 
 const fmt = (v, unit) => unit === 'MiB' ? v.toFixed(1) : v < 1 ? v.toFixed(3) : v.toFixed(2)

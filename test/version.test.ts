@@ -56,3 +56,12 @@ t.test('an unreachable daemon: the client part, the error, exit 1', async (t) =>
   t.equal(report.Endpoint, host)
   t.equal(r.stderr.toString(), `Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?\n`)
 })
+
+t.test('shell completion: the bash completions know the commands and the endpoint flags', async (t) => {
+  const cache = join(dir, 'cache')
+  const r = await hijack(['autocomplete', 'bash'], {env: {...env, XDG_CACHE_HOME: cache}})
+  t.equal(r.code, 0, r.stderr.toString())
+  const {readFileSync} = await import('node:fs')
+  const bash = readFileSync(join(cache, 'hijack', 'autocomplete', 'functions', 'bash', 'hijack.bash'), 'utf8')
+  for (const word of ['exec', 'attach', 'version', '--context', '--tlsverify']) t.match(bash, word)
+})

@@ -104,6 +104,8 @@ export async function daemonError(head: ResponseHead, body: Promise<Buffer>): Pr
   }
 }
 
+const costlyDial = (host: DockerHost): boolean => host.kind === 'ssh' || (host.kind === 'tcp' && host.tls !== undefined)
+
 /** A kept-alive connection was found closed before it answered; the request can go again on a fresh one. */
 class StaleConnection extends Error {}
 
@@ -238,9 +240,9 @@ export class HttpClient {
     let answer: Exchange
     // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
     // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
-    // Over ssh a dial is a remote `docker system dial-stdio` process, so any request takes an idle
-    // connection (as Go's client does); ssh does not drop idle ones by itself.
-    const reused = isRepeatable(options) || this.host.kind === 'ssh' ? this.takeIdle() : undefined
+    // Where a dial is costly (a TLS handshake; over ssh a remote `docker system dial-stdio` process)
+    // any request takes an idle connection, as Go's client does: a run's calls come milliseconds apart.
+    const reused = isRepeatable(options) || costlyDial(this.host) ? this.takeIdle() : undefined
     try {
       answer = await this.exchangeOn(reused ?? dial(this.host), request, options, reused !== undefined)
     } catch (error) {
