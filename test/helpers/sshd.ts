@@ -84,6 +84,10 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string): Pr
   t.teardown(() => {
     if (sshd.exitCode === null) sshd.kill('SIGTERM')
   })
+  // A test process killed before its teardown (a tap timeout) must not leave sshd running: a detached
+  // watchdog stops it once this process is gone, and quits by itself once sshd is.
+  spawn('sh', ['-c', 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill "$2" 2>/dev/null; exit 0',
+    'hj-sshd-watchdog', String(process.pid), String(sshd.pid)], {detached: true, stdio: 'ignore'}).unref()
   const deadline = Date.now() + 20_000
   while (!/Server listening on 127\.0\.0\.1 port/.test(output)) {
     if (sshd.exitCode !== null || Date.now() > deadline) {
