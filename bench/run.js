@@ -8,11 +8,15 @@ import {createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, write
 import os from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {freePort, makeCerts, startSshd} from './remote-endpoints.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const hijackBin = join(root, 'bin', 'run.cjs')
 const MiB = 1024 * 1024
-const PAIRS = {latency: Number(process.env.BENCH_PAIRS ?? 30), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 30}
+// BENCH_ONLY=remote runs only the TLS and ssh rows; BENCH_REMOTE=0 leaves them out.
+const ONLY_REMOTE = process.env.BENCH_ONLY === 'remote'
+const WITH_REMOTE = process.env.BENCH_REMOTE !== '0'
+const PAIRS = {remoteLatency: Number(process.env.BENCH_REMOTE_PAIRS ?? 10), latency: Number(process.env.BENCH_PAIRS ?? 30), bulk: Number(process.env.BENCH_BULK_PAIRS ?? 5), attach: 30}
 const TICK_MS = 5
 
 // Children get a clean environment: NODE_EXTRA_CA_CERTS costs ~100 ms per node start here.
@@ -27,13 +31,19 @@ const work = mkdtempSync('/tmp/hj-b-')
 const sh = (cmd) => execFileSync('bash', ['-o', 'pipefail', '-c', cmd], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
 
 console.error('bench: starting a private dockerd (scripts/dockerd.sh)')
-const host = execFileSync(join(root, 'scripts', 'dockerd.sh'), ['start', join(work, 'd')], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim().split('\n').pop()
+const certs = WITH_REMOTE ? makeCerts(join(work, 'certs')) : undefined
+const tlsPort = WITH_REMOTE ? await freePort() : undefined
+const host = execFileSync(join(root, 'scripts', 'dockerd.sh'), ['start', join(work, 'd')], {
+  env: {...env, ...(certs && {HIJACK_DOCKERD_TLS: `${tlsPort}:${certs.dir}`})}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+}).trim().split('\n').pop()
 const stopDaemon = () => {
   try {
     execFileSync(join(root, 'scripts', 'dockerd.sh'), ['stop', join(work, 'd')], {stdio: 'ignore'})
   } catch {}
 }
+let sshd
 process.on('exit', () => {
+  sshd?.stop()
   stopDaemon()
   rmSync(work, {recursive: true, force: true})
   rmSync(env.DOCKER_CONFIG, {recursive: true, force: true})
@@ -53,10 +63,13 @@ const input = join(work, 'random-256m')
 }
 const inputDigest = createHash('sha256').update(readFileSync(input)).digest('hex')
 
-// hijack takes -H after the command name; put it there so both see the same words otherwise.
+/** How both CLIs reach the daemon: global flags and extra environment (the plain socket by default). */
+const local = {flags: `-H ${host}`, env: {}}
+let endpoint = local
+// hijack takes global flags after the command name too; put them there so both see the same words otherwise.
 const cli = (client, command, rest) => client === 'hijack'
-  ? `${shellQuote(process.execPath)} ${shellQuote(hijackBin)} ${command} -H ${host} ${rest}`
-  : `docker -H ${host} ${command} ${rest}`
+  ? `${shellQuote(process.execPath)} ${shellQuote(hijackBin)} ${command} ${endpoint.flags} ${rest}`
+  : `docker ${endpoint.flags} ${command} ${rest}`
 
 function shellQuote(s) {
   return `'${String(s).replace(/'/g, `'\\''`)}'`
@@ -66,7 +79,8 @@ function shellQuote(s) {
 function measure(client, command, rest, pipeline) {
   const timeFile = join(work, 'time')
   const timed = `/usr/bin/time -f '%e %U %S %M' -o ${timeFile} ${cli(client, command, rest)}`
-  const output = sh(pipeline.replace('CLI', timed))
+  const output = execFileSync('bash', ['-o', 'pipefail', '-c', pipeline.replace('CLI', timed)],
+    {env: {...env, ...endpoint.env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
   const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
   return {wall, cpu: user + sys, rss: rssKiB / 1024, output}
 }
@@ -79,7 +93,7 @@ function measureShort(client, command, rest) {
   // The timing line goes to stdout; the CLI's own stderr stays stderr. LC_ALL=C: a comma-decimal
   // locale would print 0,012.
   const script = `TIMEFORMAT='%3R %3U %3S'; exec 3>&2; { time ${cli(client, command, rest)} >/dev/null 2>&3; } 2>&1`
-  const out = execFileSync('bash', ['-c', script], {env: {...env, LC_ALL: 'C'}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  const out = execFileSync('bash', ['-c', script], {env: {...env, ...endpoint.env, LC_ALL: 'C'}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
   const [wall, user, sys] = out.trim().split('\n').pop().split(' ').map(Number)
   return {wall, cpu: user + sys}
 }
@@ -110,102 +124,147 @@ const row = (name, metric, unit, results, pick, target) => {
   const ratio = h / d
   rows.push({name, metric, unit, h, d, ratio, target: target?.(ratio, h)})
 }
-
-// 1. exec latency.
-const latency = pairs(PAIRS.latency, 'exec c true', (client) => measureShort(client, 'exec', 'bench true'))
-row('`exec c true`', 'wall', 's', latency, (r) => r.wall, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
-row('`exec c true`', 'CPU', 's', latency, (r) => r.cpu, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
-
-// 2. 256 MiB both ways, digest checked.
-const copy = pairs(PAIRS.bulk, '256 MiB through exec -i cat', (client) => {
-  const r = measure(client, 'exec', '-i bench cat', `CLI < ${input} | sha256sum`)
-  check(r.output.startsWith(inputDigest), `${client} cat digest`)
-  return r
-})
 const throughputTarget = (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)'
-const rssTarget = (_ratio, h) => h <= 64 ? 'met (<= 64 MiB)' : 'not met (<= 64 MiB)'
-row('256 MiB `exec -i c cat` to a digest', 'wall', 's', copy, (r) => r.wall, throughputTarget)
-row('256 MiB `exec -i c cat` to a digest', 'peak RSS', 'MiB', copy, (r) => r.rss, rssTarget)
-row('256 MiB `exec -i c cat` to a digest', 'CPU', 's', copy, (r) => r.cpu)
+let copy
+let topFunctions = []
+let total = 0
+let sshLogins
+if (!ONLY_REMOTE) {
+  // 1. exec latency.
+  const latency = pairs(PAIRS.latency, 'exec c true', (client) => measureShort(client, 'exec', 'bench true'))
+  row('`exec c true`', 'wall', 's', latency, (r) => r.wall, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
+  row('`exec c true`', 'CPU', 's', latency, (r) => r.cpu, (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)')
 
-// 3. One direction at a time.
-const outOnly = pairs(PAIRS.bulk, '256 MiB out', (client) => {
-  const r = measure(client, 'exec', 'bench dd if=/dev/zero bs=1M count=256', `CLI 2>${join(work, 'stderr')} | wc -c`)
-  check(Number(r.output) === 256 * MiB, `${client} out-only byte count ${r.output}; stderr: ${readFileSync(join(work, 'stderr'), 'utf8')}`)
-  return r
-})
-row('256 MiB out only (`dd if=/dev/zero bs=1M count=256`)', 'wall', 's', outOnly, (r) => r.wall, throughputTarget)
-row('256 MiB out only', 'peak RSS', 'MiB', outOnly, (r) => r.rss, rssTarget)
-const inOnly = pairs(PAIRS.bulk, '256 MiB in', (client) => {
-  const r = measure(client, 'exec', `-i bench sh -c 'cat >/dev/null; echo ok'`, `CLI < ${input}`)
-  check(r.output === 'ok', `${client} in-only`)
-  return r
-})
-row("256 MiB in only (`sh -c 'cat >/dev/null'`)", 'wall', 's', inOnly, (r) => r.wall, throughputTarget)
-row('256 MiB in only', 'peak RSS', 'MiB', inOnly, (r) => r.rss, rssTarget)
-
-// 4. TTY output.
-const tty = pairs(PAIRS.bulk, '64 MiB over a TTY', (client) => {
-  const r = measure(client, 'exec', `-t bench head -c ${64 * MiB} /dev/zero`, 'CLI | wc -c')
-  check(Number(r.output) === 64 * MiB, `${client} tty byte count ${r.output}`)
-  return r
-})
-row('64 MiB over a TTY (`exec -t`)', 'wall', 's', tty, (r) => r.wall, throughputTarget)
-row('64 MiB over a TTY', 'peak RSS', 'MiB', tty, (r) => r.rss, rssTarget)
-
-// 5. attach: start to first byte. --no-stdin for both: docker would half-close at stdin EOF and dockerd
-// then ends its output (moby#38457).
-function firstByte(client) {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = client === 'hijack'
-      ? [process.execPath, hijackBin, 'attach', '-H', host, '--no-stdin', '--sig-proxy=false', 'ticker']
-      : ['docker', '-H', host, 'attach', '--no-stdin', '--sig-proxy=false', 'ticker']
-    const started = performance.now()
-    const child = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (c) => { stderr += c })
-    let ms
-    child.stdout.once('data', () => {
-      ms = performance.now() - started
-      child.kill('SIGKILL')
-    })
-    child.on('close', (code) => ms === undefined ? reject(new Error(`${client} attach ended (${code}) before any output: ${stderr}`)) : resolve({wall: ms / 1000}))
-    child.on('error', reject)
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+  // 2. 256 MiB both ways, digest checked.
+  copy = pairs(PAIRS.bulk, '256 MiB through exec -i cat', (client) => {
+    const r = measure(client, 'exec', '-i bench cat', `CLI < ${input} | sha256sum`)
+    check(r.output.startsWith(inputDigest), `${client} cat digest`)
+    return r
   })
-}
-// The ticker prints every 5 ms: the first byte comes at most one period after the attach is in place.
-// (With a 50 ms period, runs started right after the previous first byte phase-locked to the ticks,
-// and the result was the period, or twice it, whatever the client's own delay.) It runs only for
-// this case, so its logging does not load the daemon during the others.
-run('ticker', 'sh', '-c', `while true; do echo tick; sleep ${TICK_MS / 1000}; done`)
-const attach = {hijack: [], docker: []}
-for (let i = 0; i < PAIRS.attach; i++) {
-  for (const client of ['hijack', 'docker']) attach[client].push(await firstByte(client))
-}
-docker('rm', '-f', 'ticker')
-console.error('bench: attach first byte: done')
-row(`attach: start to first byte (ticking container, ${TICK_MS} ms period)`, 'wall', 's', attach, (r) => r.wall, throughputTarget)
+  const rssTarget = (_ratio, h) => h <= 64 ? 'met (<= 64 MiB)' : 'not met (<= 64 MiB)'
+  row('256 MiB `exec -i c cat` to a digest', 'wall', 's', copy, (r) => r.wall, throughputTarget)
+  row('256 MiB `exec -i c cat` to a digest', 'peak RSS', 'MiB', copy, (r) => r.rss, rssTarget)
+  row('256 MiB `exec -i c cat` to a digest', 'CPU', 's', copy, (r) => r.cpu)
 
-// Where the CPU goes: one profiled 256 MiB copy.
-const profDir = join(work, 'prof')
-sh(`${shellQuote(process.execPath)} --cpu-prof --cpu-prof-dir=${profDir} ${shellQuote(hijackBin)} exec -H ${host} -i bench cat < ${input} | sha256sum`)
-const profile = JSON.parse(readFileSync(join(profDir, readdirSync(profDir)[0]), 'utf8'))
-const selfByFunction = new Map()
-const counts = new Map()
-for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
-const total = profile.samples.length
-for (const node of profile.nodes) {
-  const {functionName, url, lineNumber} = node.callFrame
-  const file = url ? url.replace(/^.*\/(node_modules\/|dist\/|node:)?/, (m, p) => p ?? '') : ''
-  const key = `${functionName || '(anonymous)'} ${file ? `(${file}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''})` : ''}`.trim()
-  selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + (counts.get(node.id) ?? 0))
+  // 3. One direction at a time.
+  const outOnly = pairs(PAIRS.bulk, '256 MiB out', (client) => {
+    const r = measure(client, 'exec', 'bench dd if=/dev/zero bs=1M count=256', `CLI 2>${join(work, 'stderr')} | wc -c`)
+    check(Number(r.output) === 256 * MiB, `${client} out-only byte count ${r.output}; stderr: ${readFileSync(join(work, 'stderr'), 'utf8')}`)
+    return r
+  })
+  row('256 MiB out only (`dd if=/dev/zero bs=1M count=256`)', 'wall', 's', outOnly, (r) => r.wall, throughputTarget)
+  row('256 MiB out only', 'peak RSS', 'MiB', outOnly, (r) => r.rss, rssTarget)
+  const inOnly = pairs(PAIRS.bulk, '256 MiB in', (client) => {
+    const r = measure(client, 'exec', `-i bench sh -c 'cat >/dev/null; echo ok'`, `CLI < ${input}`)
+    check(r.output === 'ok', `${client} in-only`)
+    return r
+  })
+  row("256 MiB in only (`sh -c 'cat >/dev/null'`)", 'wall', 's', inOnly, (r) => r.wall, throughputTarget)
+  row('256 MiB in only', 'peak RSS', 'MiB', inOnly, (r) => r.rss, rssTarget)
+
+  // 4. TTY output.
+  const tty = pairs(PAIRS.bulk, '64 MiB over a TTY', (client) => {
+    const r = measure(client, 'exec', `-t bench head -c ${64 * MiB} /dev/zero`, 'CLI | wc -c')
+    check(Number(r.output) === 64 * MiB, `${client} tty byte count ${r.output}`)
+    return r
+  })
+  row('64 MiB over a TTY (`exec -t`)', 'wall', 's', tty, (r) => r.wall, throughputTarget)
+  row('64 MiB over a TTY', 'peak RSS', 'MiB', tty, (r) => r.rss, rssTarget)
+
+  // 5. attach: start to first byte. --no-stdin for both: docker would half-close at stdin EOF and dockerd
+  // then ends its output (moby#38457).
+  function firstByte(client) {
+    return new Promise((resolve, reject) => {
+      const [cmd, ...args] = client === 'hijack'
+        ? [process.execPath, hijackBin, 'attach', '-H', host, '--no-stdin', '--sig-proxy=false', 'ticker']
+        : ['docker', '-H', host, 'attach', '--no-stdin', '--sig-proxy=false', 'ticker']
+      const started = performance.now()
+      const child = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']})
+      let stderr = ''
+      child.stderr.on('data', (c) => { stderr += c })
+      let ms
+      child.stdout.once('data', () => {
+        ms = performance.now() - started
+        child.kill('SIGKILL')
+      })
+      child.on('close', (code) => ms === undefined ? reject(new Error(`${client} attach ended (${code}) before any output: ${stderr}`)) : resolve({wall: ms / 1000}))
+      child.on('error', reject)
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+    })
+  }
+  // The ticker prints every 5 ms: the first byte comes at most one period after the attach is in place.
+  // (With a 50 ms period, runs started right after the previous first byte phase-locked to the ticks,
+  // and the result was the period, or twice it, whatever the client's own delay.) It runs only for
+  // this case, so its logging does not load the daemon during the others.
+  run('ticker', 'sh', '-c', `while true; do echo tick; sleep ${TICK_MS / 1000}; done`)
+  const attach = {hijack: [], docker: []}
+  for (let i = 0; i < PAIRS.attach; i++) {
+    for (const client of ['hijack', 'docker']) attach[client].push(await firstByte(client))
+  }
+  docker('rm', '-f', 'ticker')
+  console.error('bench: attach first byte: done')
+  row(`attach: start to first byte (ticking container, ${TICK_MS} ms period)`, 'wall', 's', attach, (r) => r.wall, throughputTarget)
+
+  // Where the CPU goes: one profiled 256 MiB copy.
+  const profDir = join(work, 'prof')
+  sh(`${shellQuote(process.execPath)} --cpu-prof --cpu-prof-dir=${profDir} ${shellQuote(hijackBin)} exec -H ${host} -i bench cat < ${input} | sha256sum`)
+  const profile = JSON.parse(readFileSync(join(profDir, readdirSync(profDir)[0]), 'utf8'))
+  const selfByFunction = new Map()
+  const counts = new Map()
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
+  total = profile.samples.length
+  for (const node of profile.nodes) {
+    const {functionName, url, lineNumber} = node.callFrame
+    const file = url ? url.replace(/^.*\/(node_modules\/|dist\/|node:)?/, (m, p) => p ?? '') : ''
+    const key = `${functionName || '(anonymous)'} ${file ? `(${file}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''})` : ''}`.trim()
+    selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + (counts.get(node.id) ?? 0))
+  }
+  topFunctions = [...selfByFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)
 }
-const topFunctions = [...selfByFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)
+
+// TLS and ssh: the same daemon through its --tlsverify listener and through a private sshd.
+if (WITH_REMOTE) {
+  sshd = await startSshd(join(work, 'ssh'), host)
+  const remotes = [
+    ['TLS', {flags: `-H tcp://127.0.0.1:${tlsPort} --tlsverify --tlscacert ${certs.ca} --tlscert ${certs.cert} --tlskey ${certs.key}`, env: {}}],
+    ['ssh', {flags: `-H ${sshd.url}`, env: sshd.env}],
+  ]
+  const input64 = join(work, 'random-64m')
+  sh(`head -c ${64 * MiB} ${input} > ${input64}`)
+  const digest64 = sh(`sha256sum < ${input64}`)
+  for (const [name, remote] of remotes) {
+    endpoint = remote
+    const lat = pairs(PAIRS.remoteLatency, `exec c true over ${name}`, (client) => measureShort(client, 'exec', 'bench true'))
+    const target = name === 'ssh' ? (ratio) => ratio <= 0.6 ? 'met (<= 0.6)' : 'not met (<= 0.6)' : undefined
+    row(`\`exec c true\` over ${name}`, 'wall', 's', lat, (r) => r.wall, target)
+    if (name === 'ssh') {
+      // ssh handshakes one run makes, read from sshd's log: hijack's, then docker's.
+      // The runs are synchronous, so sshd's log is read only while we wait: let it catch up before each count.
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 1000))
+      sshLogins = {}
+      for (const client of ['hijack', 'docker']) {
+        await settle()
+        const before = sshd.logins()
+        measureShort(client, 'exec', 'bench true')
+        await settle()
+        sshLogins[client] = sshd.logins() - before
+      }
+    }
+    const bulk = pairs(PAIRS.bulk, `64 MiB through exec -i cat over ${name}`, (client) => {
+      const r = measure(client, 'exec', '-i bench cat', `CLI < ${input64} | sha256sum`)
+      check(r.output === digest64, `${client} cat digest over ${name}`)
+      return r
+    })
+    row(`64 MiB \`exec -i c cat\` over ${name}`, 'wall', 's', bulk, (r) => r.wall, throughputTarget)
+    row(`64 MiB \`exec -i c cat\` over ${name}`, 'CPU', 's', bulk, (r) => r.cpu)
+  }
+  endpoint = local
+  sshd.stop() // its pipes would keep the bench from ending
+}
 
 const fmt = (v, unit) => unit === 'MiB' ? v.toFixed(1) : v < 1 ? v.toFixed(3) : v.toFixed(2)
-const copyCpu = median(copy.hijack.map((r) => r.cpu))
-const copyCpuDocker = median(copy.docker.map((r) => r.cpu))
+const copyCpu = copy ? median(copy.hijack.map((r) => r.cpu)) : NaN
+const copyCpuDocker = copy ? median(copy.docker.map((r) => r.cpu)) : NaN
 const table = [
   '| benchmark | metric | hijack | docker | hijack/docker | target |',
   '| --- | --- | ---: | ---: | ---: | --- |',
@@ -221,11 +280,14 @@ Each row is the median of alternating runs (hijack, docker, hijack, docker, ...)
 \`exec c true\`, ${PAIRS.bulk} pairs for each bulk transfer, ${PAIRS.attach} for attach. Every bulk run's output
 was checked (sha256 or byte count); \`exec c true\` by its exit status. For \`exec c true\`, wall and CPU
 (user + sys) come from bash's \`time\` (1 ms resolution); for the bulk rows, wall, CPU and peak RSS come
-from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.
+from GNU time (10 ms). NODE_EXTRA_CA_CERTS was unset.${WITH_REMOTE ? `
+The TLS and ssh rows use the same daemon through its \`--tlsverify\` listener on 127.0.0.1 and through a private
+sshd on 127.0.0.1 (${PAIRS.remoteLatency} pairs for latency). One \`exec c true\` over ssh made ${sshLogins?.hijack ?? '?'} ssh handshake(s) with
+hijack and ${sshLogins?.docker ?? '?'} with docker (counted in sshd's log).` : ''}
 
 ${table}
 
-## CPU per GiB
+${copy ? `## CPU per GiB
 
 256 MiB through \`exec -i c cat\` moves 512 MiB (256 in, 256 out): hijack used ${(copyCpu * 2).toFixed(2)} s of CPU per GiB
 moved, counting both directions (docker: ${(copyCpuDocker * 2).toFixed(2)} s).
@@ -235,9 +297,9 @@ Profile of one such run (\`node --cpu-prof\`), self time by function, top 10 of 
 | share | function |
 | ---: | --- |
 ${topFunctions.map(([name, n]) => `| ${((100 * n) / total).toFixed(1)}% | \`${name.replace(/\|/g, '\\|')}\` |`).join('\n')}
-`
+` : ''}`
 process.stdout.write(`${report}\n`)
-if (process.env.BENCH_NO_WRITE !== '1') {
+if (process.env.BENCH_NO_WRITE !== '1' && !ONLY_REMOTE) {
   // Keep any hand-written analysis below the generated part.
   let tail = ''
   try {

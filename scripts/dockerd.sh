@@ -11,6 +11,9 @@
 # detached watchdog that runs `stop DIR` once PID has exited, so a test process that
 # is killed before its teardown (e.g. a tap timeout) does not leak the daemon.
 #
+# With HIJACK_DOCKERD_TLS=PORT:CERTDIR the daemon also listens on tcp://127.0.0.1:PORT with
+# --tlsverify, using CERTDIR/ca.pem, CERTDIR/server-cert.pem and CERTDIR/server-key.pem (loopback only).
+#
 # Network safety (see /work/shared/PROTOCOL.md section 9): the daemon listens on a
 # unix socket only and always runs with --bridge=none --iptables=false
 # --ip6tables=false --ip-masq=false, so no docker0 bridge or NAT rules are created.
@@ -155,13 +158,20 @@ start() {
     # identity key in DIR instead of creating /etc/docker/key.json (dockerd 20.10
     # has no command-line flag for that, only this config key).
     printf '{"deprecated-key-path": "%s"}\n' "$DIR/key.json" >"$DIR/daemon.json"
+    local tls_args=()
+    if [[ -n "${HIJACK_DOCKERD_TLS:-}" ]]; then
+      local tls_port=${HIJACK_DOCKERD_TLS%%:*} tls_dir=${HIJACK_DOCKERD_TLS#*:}
+      [[ "$tls_port" =~ ^[0-9]+$ ]] || fail "HIJACK_DOCKERD_TLS must be PORT:CERTDIR, got $HIJACK_DOCKERD_TLS"
+      tls_args=(--host "tcp://127.0.0.1:$tls_port" --tlsverify --tlscacert "$tls_dir/ca.pem"
+        --tlscert "$tls_dir/server-cert.pem" --tlskey "$tls_dir/server-key.pem")
+    fi
     log "starting dockerd (log: $DIR/dockerd.log)"
     # Fully detached: own session, stdin from /dev/null, stdout/stderr to the log,
     # so the caller's pipes are not held open. Without job control the background
     # child is no process-group leader, so setsid execs dockerd in place and $! is
     # dockerd's pid (kept as a fallback in case dockerd dies before the pidfile).
     setsid nohup dockerd \
-      --host "$HOST" \
+      --host "$HOST" "${tls_args[@]}" \
       --data-root "$DIR/data" \
       --exec-root "$DIR/exec" \
       --pidfile "$PIDFILE" \

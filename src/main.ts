@@ -4,11 +4,12 @@
 // bin/run.cjs loads: one CommonJS file starts ~20 ms sooner than a graph of ES modules (BENCHMARKS.md).
 import {normalizeArgv, flagShape, type CommandShape} from './cli/argv.js'
 import {fastParse} from './cli/fast-parse.js'
-import {ATTACH_FLAGS, EXEC_FLAGS, type AttachFlags, type ExecFlags} from './cli/flag-specs.js'
+import {ATTACH_FLAGS, ENDPOINT_FLAGS, EXEC_FLAGS, type AttachFlags, type ExecFlags} from './cli/flag-specs.js'
 
 export const COMMAND_SHAPES: Record<string, CommandShape> = {
   exec: {flags: flagShape(EXEC_FLAGS), stopAfterOperand: true},
   attach: {flags: flagShape(ATTACH_FLAGS), stopAfterOperand: false},
+  version: {flags: flagShape({...ENDPOINT_FLAGS, format: {type: 'option', char: 'f'}}), stopAfterOperand: false},
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -38,24 +38,39 @@ export function flagShape(flags: Record<string, {type: string; char?: string; al
   return {valuedLong, valuedShort, booleans, negatable}
 }
 
-const HOST_FLAGS = new Set(['-H', '--host'])
+/** Docker's global connection flags that take a value, and the boolean ones (also as --flag=value). */
+const GLOBAL_VALUED = new Set(['-H', '--host', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey'])
+const GLOBAL_BOOLEAN = new Set(['--tls', '--tlsverify'])
+
+/** Whether `arg` is a global flag given before the command name, and whether it takes the next arg. */
+function globalFlag(arg: string): {takesNext: boolean} | undefined {
+  if (GLOBAL_VALUED.has(arg)) return {takesNext: true}
+  if (GLOBAL_BOOLEAN.has(arg)) return {takesNext: false}
+  const eq = arg.indexOf('=')
+  if (arg.startsWith('--') && eq !== -1) {
+    const name = arg.slice(0, eq)
+    if (GLOBAL_VALUED.has(name) || GLOBAL_BOOLEAN.has(name)) return {takesNext: false}
+  }
+  if (/^-[Hc]./.test(arg)) return {takesNext: false}
+  return undefined
+}
 
 /**
- * Normalises `[command, ...rest]`: moves a leading `-H X` behind the command name, and for commands
+ * Normalises `[command, ...rest]`: moves leading global flags (`-H X`, `--context X`, `--tlsverify`...)
+ * behind the command name, and for commands
  * with operands puts a `--` before the first operand so nothing after it is read as our flag.
  */
 export function normalizeArgv(argv: readonly string[], shapes: Record<string, CommandShape>): string[] {
   const out = [...argv]
   const moved: string[] = []
-  while (out.length > 0 && (HOST_FLAGS.has(out[0]) || out[0].startsWith('--host=') || /^-H./.test(out[0]))) {
-    const flag = out.shift() as string
-    moved.push(flag)
-    if (HOST_FLAGS.has(flag) && out.length > 0) moved.push(out.shift() as string)
+  for (let global = out.length > 0 ? globalFlag(out[0]) : undefined; global; global = out.length > 0 ? globalFlag(out[0]) : undefined) {
+    moved.push(out.shift() as string)
+    if (global.takesNext && out.length > 0) moved.push(out.shift() as string)
   }
   const [command, ...rest] = out
   const shape = command === undefined ? undefined : shapes[command]
   if (!shape) return moved.length > 0 && command !== undefined ? [command, ...moved, ...rest] : [...out, ...moved]
-  return [command, ...moved, ...shapeArgs(rest, shape)]
+  return [command, ...shapeArgs([...moved, ...rest], shape)]
 }
 
 /**

@@ -1,4 +1,4 @@
-import {DockerApi, HijackError, resolveHost, type WaitResult} from '../transport/index.js'
+import {DockerApi, HijackError, resolveEndpoint, type WaitResult} from '../transport/index.js'
 import type {AttachFlags} from './flag-specs.js'
 import {signalExitCode} from './report.js'
 import {proxySignals} from './signal-proxy.js'
@@ -9,7 +9,7 @@ export const EXIT_DRAIN_MS = 2000
 
 /** `hijack attach`: returns the container's exit status; expected failures throw a HijackError. */
 export async function runAttach(flags: AttachFlags, container: string): Promise<number> {
-  const api = await DockerApi.connect(resolveHost(flags.host))
+  const api = await DockerApi.connect(resolveEndpoint(flags).host)
   // The wait is in place before we inspect, so an exit right after we look is not missed. A failed
   // wait (no such container) is reported by inspect first, in Docker's words.
   const waiting = await api.waitContainer(container).catch((error: Error) => error)

@@ -1,4 +1,4 @@
-import {DockerApi, HijackError, resolveHost} from '../transport/index.js'
+import {DockerApi, HijackError, resolveEndpoint} from '../transport/index.js'
 import {expandEnvFlag, readEnvFile} from './env.js'
 import {execExitCode} from './exec-exit-code.js'
 import type {ExecFlags} from './flag-specs.js'
@@ -14,7 +14,7 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   for (const file of flags['env-file'] ?? []) env.push(...(await readEnvFile(file)))
   for (const entry of flags.env ?? []) env.push(expandEnvFlag(entry))
 
-  const api = await DockerApi.connect(resolveHost(flags.host))
+  const api = await DockerApi.connect(resolveEndpoint(flags).host)
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
   if (interactive && tty && !process.stdin.isTTY) {

@@ -20,11 +20,32 @@ export interface OptionSpec {
 export type FlagSpec = BooleanSpec | OptionSpec
 export type FlagSpecs = Record<string, FlagSpec>
 
-const HOST: OptionSpec = {type: 'option', char: 'H', description: 'daemon socket to connect to (default: $DOCKER_HOST or unix:///var/run/docker.sock)'}
+// Docker's global connection flags; like Docker, hijack takes them before or after the command name.
+const HOST: OptionSpec = {type: 'option', char: 'H', description: 'daemon to connect to: unix:///path, tcp://host[:port] or ssh://[user@]host[:port][/socket] (default: $DOCKER_HOST, the context, or unix:///var/run/docker.sock)'}
+export const ENDPOINT_FLAGS = {
+  host: HOST,
+  context: {type: 'option', char: 'c', description: 'name of the Docker context to use (overrides DOCKER_HOST, DOCKER_CONTEXT and `docker context use`)'},
+  tls: {type: 'boolean', description: 'use TLS; implied by --tlsverify'},
+  tlsverify: {type: 'boolean', description: "use TLS and verify the daemon's certificate (default: $DOCKER_TLS_VERIFY)", allowNo: true},
+  tlscacert: {type: 'option', description: 'trust certs signed only by this CA (default: $DOCKER_CERT_PATH/ca.pem)'},
+  tlscert: {type: 'option', description: 'path to the TLS client certificate (default: $DOCKER_CERT_PATH/cert.pem)'},
+  tlskey: {type: 'option', description: 'path to the TLS client key (default: $DOCKER_CERT_PATH/key.pem)'},
+} satisfies FlagSpecs
+
+/** The endpoint flags' parsed values. */
+export interface EndpointFlags {
+  host?: string
+  context?: string
+  tls?: boolean
+  tlsverify?: boolean
+  tlscacert?: string
+  tlscert?: string
+  tlskey?: string
+}
 const DETACH_KEYS: OptionSpec = {type: 'option', description: 'override the key sequence for detaching (default ctrl-p,ctrl-q)'}
 
 export const EXEC_FLAGS = {
-  host: HOST,
+  ...ENDPOINT_FLAGS,
   interactive: {type: 'boolean', char: 'i', description: 'keep STDIN open and copy it to the command'},
   tty: {type: 'boolean', char: 't', description: 'allocate a pseudo-TTY'},
   detach: {type: 'boolean', char: 'd', description: 'detached mode: run the command in the background'},
@@ -37,7 +58,7 @@ export const EXEC_FLAGS = {
 } satisfies FlagSpecs
 
 export const ATTACH_FLAGS = {
-  host: HOST,
+  ...ENDPOINT_FLAGS,
   'no-stdin': {type: 'boolean', description: 'do not attach STDIN'},
   'sig-proxy': {type: 'boolean', description: 'proxy all received signals to the process (--sig-proxy=false to turn off)', default: true, allowNo: true},
   'detach-keys': DETACH_KEYS,
@@ -47,8 +68,7 @@ export const ATTACH_FLAGS = {
 /** Parsed flag values, as oclif and the fast parser both produce them. */
 export type FlagValues = Record<string, boolean | string | string[] | undefined>
 
-export interface ExecFlags {
-  host?: string
+export interface ExecFlags extends EndpointFlags {
   interactive?: boolean
   tty?: boolean
   detach?: boolean
@@ -60,8 +80,7 @@ export interface ExecFlags {
   'detach-keys'?: string
 }
 
-export interface AttachFlags {
-  host?: string
+export interface AttachFlags extends EndpointFlags {
   'no-stdin'?: boolean
   'sig-proxy'?: boolean
   'detach-keys'?: string

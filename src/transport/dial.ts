@@ -1,24 +1,47 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import type {DockerHost} from './host.js'
+import {dialSsh} from './ssh.js'
 
 /** Docker's dialer gives up after 32 s; so do we, instead of the kernel's minutes. */
 export const CONNECT_TIMEOUT_MS = 32_000
-/** Same period as the Docker CLI's hijacked connections (moby client/hijack.go). */
+/**
+ * Same period as the Docker CLI's hijacked TCP connections (moby client/hijack.go). Docker forgets its
+ * TLS connections, which keep Go's 15 s (docker/for-linux#853); ours get 30 s too.
+ */
 export const KEEPALIVE_MS = 30_000
 
 /** Opens a fresh connection to the daemon: never pooled, never proxied. */
 export function dial(host: DockerHost): net.Socket {
+  if (host.kind === 'ssh') return dialSsh(host) // ssh has its own 30 s ConnectTimeout
   const socket =
     host.kind === 'unix'
       ? net.connect({path: host.path})
-      : net.connect({host: host.hostname, port: host.port, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS})
+      : host.tls
+        ? dialTls(host, host.tls)
+        : net.connect({host: host.hostname, port: host.port, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS})
   socket.setNoDelay(true)
   socket.setTimeout(CONNECT_TIMEOUT_MS, () => {
     const error = Object.assign(new Error('connect timed out'), {code: 'ETIMEDOUT'})
     socket.destroy(error)
   })
-  socket.once('connect', () => socket.setTimeout(0))
+  socket.once(host.kind === 'tcp' && host.tls ? 'secureConnect' : 'connect', () => socket.setTimeout(0))
   return socket
+}
+
+function dialTls(host: Extract<DockerHost, {kind: 'tcp'}>, config: NonNullable<Extract<DockerHost, {kind: 'tcp'}>['tls']>): tls.TLSSocket {
+  // Keepalive is set on the TCP connection underneath, where it takes effect.
+  const tcp = net.connect({host: host.hostname, port: host.port, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS})
+  return tls.connect({
+    socket: tcp,
+    host: host.hostname, // the name the certificate is checked against
+    ...(net.isIP(host.hostname) === 0 && {servername: host.hostname}), // SNI takes names only
+    ca: config.ca,
+    cert: config.cert,
+    key: config.key,
+    rejectUnauthorized: config.verify,
+    minVersion: 'TLSv1.2', // Docker's minimum
+  })
 }
 
 /** What a hijacked socket needs: no inactivity timeout, no Nagle delay, keepalive on TCP. */

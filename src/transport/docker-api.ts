@@ -27,6 +27,16 @@ export async function negotiateApiVersion(http: HttpClient): Promise<string> {
   return compareVersions(daemon, CLIENT_API_VERSION) < 0 ? daemon : CLIENT_API_VERSION
 }
 
+/** The parts of `GET /version` we show. */
+export interface DaemonVersion {
+  Version?: string
+  ApiVersion?: string
+  MinAPIVersion?: string
+  Os?: string
+  Arch?: string
+  KernelVersion?: string
+}
+
 export interface ExecCreateOptions {
   AttachStdin: boolean
   AttachStdout: boolean
@@ -78,6 +88,11 @@ export class DockerApi {
 
   supports(version: string): boolean {
     return compareVersions(this.apiVersion, version) >= 0
+  }
+
+  /** `GET /version`: the daemon's versions and platform. */
+  version(): Promise<DaemonVersion> {
+    return this.http.requestJson({method: 'GET', path: this.path('/version')})
   }
 
   inspectContainer(id: string): Promise<ContainerInspectInfo> {

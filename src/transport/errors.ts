@@ -43,3 +43,12 @@ export class UsageError extends HijackError {
     super(message, exitCode)
   }
 }
+
+/** The endpoint could not be chosen: a missing or broken context, or conflicting host options. */
+export class EndpointError extends HijackError {}
+
+/** TLS material could not be read, or the TLS handshake failed; the message says which, in plain words. */
+export class TlsError extends HijackError {}
+
+/** The ssh connection to a remote daemon failed; the message carries ssh's own stderr. */
+export class SshError extends HijackError {}

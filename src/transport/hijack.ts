@@ -2,6 +2,7 @@ import type {Socket} from 'node:net'
 import {dial, prepareHijackedSocket} from './dial.js'
 import {DaemonError} from './errors.js'
 import type {DockerHost} from './host.js'
+import {plainHttpToTlsPort} from './tls-errors.js'
 import {daemonError, exchange, formatRequest, isSuccess, type RequestOptions} from './request.js'
 
 export interface Hijacked {
@@ -29,5 +30,6 @@ export async function hijack(host: DockerHost, options: RequestOptions): Promise
     throw new DaemonError(head.statusCode,
       `the daemon answered ${head.statusCode} instead of 101 Switching Protocols: the connection was not upgraded`)
   }
-  throw await daemonError(head, body)
+  const error = await daemonError(head, body)
+  throw plainHttpToTlsPort(host, error) ?? error
 }

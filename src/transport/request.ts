@@ -1,8 +1,9 @@
 import type {Socket} from 'node:net'
 import {dial} from './dial.js'
-import {ConnectError, DaemonError, StreamError} from './errors.js'
+import {ConnectError, DaemonError, HijackError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ResponseParser, type ResponseHead} from './http-response.js'
+import {describeTlsError, plainHttpToTlsPort} from './tls-errors.js'
 
 export interface RequestOptions {
   method: string
@@ -34,11 +35,18 @@ export const MAX_ERROR_BODY = 64 * 1024
 /** Plain API answers (inspect, ping, wait) are small; refuse anything absurd rather than buffer it. */
 export const MAX_BODY = 16 * 1024 * 1024
 
+/** Docker's Host values: a dummy name for unix sockets and ssh (the daemon ignores it), host:port for tcp. */
+function hostHeader(host: DockerHost): string {
+  if (host.kind === 'unix') return 'api.moby.localhost'
+  if (host.kind === 'ssh') return 'docker.example.com'
+  return `${host.hostname.includes(':') ? `[${host.hostname}]` : host.hostname}:${host.port}`
+}
+
 /** The request's bytes: head and JSON body in one buffer, so it leaves in one write. */
 export function formatRequest(host: DockerHost, options: RequestOptions): Buffer {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
   const headers: Record<string, string> = {
-    Host: host.kind === 'unix' ? 'api.moby.localhost' : `${host.hostname.includes(':') ? `[${host.hostname}]` : host.hostname}:${host.port}`,
+    Host: hostHeader(host),
     'User-Agent': 'hijack',
     ...options.headers,
   }
@@ -61,6 +69,9 @@ export function formatRequest(host: DockerHost, options: RequestOptions): Buffer
 
 /** Maps a socket-level failure before any answer to the Docker CLI's wording. */
 export function connectionError(host: DockerHost, error: NodeJS.ErrnoException): Error {
+  if (error instanceof HijackError) return error // already in plain words (ssh's stderr, for one)
+  const tlsError = describeTlsError(host, error)
+  if (tlsError) return tlsError
   const code = error.code
   if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ETIMEDOUT' ||
       code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' ||
@@ -92,6 +103,8 @@ export async function daemonError(head: ResponseHead, body: Promise<Buffer>): Pr
     return new DaemonError(head.statusCode, (error as Error).message)
   }
 }
+
+const costlyDial = (host: DockerHost): boolean => host.kind === 'ssh' || (host.kind === 'tcp' && host.tls !== undefined)
 
 /** A kept-alive connection was found closed before it answered; the request can go again on a fresh one. */
 class StaleConnection extends Error {}
@@ -197,6 +210,7 @@ export function exchange(host: DockerHost, socket: Socket, request: Buffer, opti
     function onError(error: NodeJS.ErrnoException): void {
       if (received === 0 && how.reused && retryable) fail(new StaleConnection())
       else if (received === 0) fail(connectionError(host, error))
+      else if (error instanceof HijackError) fail(error) // ssh's own words
       else fail(new StreamError(`the daemon's answer broke off: ${error.message}`))
     }
     socket.on('data', onData)
@@ -226,7 +240,9 @@ export class HttpClient {
     let answer: Exchange
     // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
     // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
-    const reused = isRepeatable(options) ? this.takeIdle() : undefined
+    // Where a dial is costly (a TLS handshake; over ssh a remote `docker system dial-stdio` process)
+    // any request takes an idle connection, as Go's client does: a run's calls come milliseconds apart.
+    const reused = isRepeatable(options) || costlyDial(this.host) ? this.takeIdle() : undefined
     try {
       answer = await this.exchangeOn(reused ?? dial(this.host), request, options, reused !== undefined)
     } catch (error) {
@@ -234,7 +250,10 @@ export class HttpClient {
       answer = await this.exchangeOn(dial(this.host), request, options, false)
     }
     const {head, body} = answer
-    if (!isSuccess(head.statusCode)) throw await daemonError(head, body)
+    if (!isSuccess(head.statusCode)) {
+      const error = await daemonError(head, body)
+      throw plainHttpToTlsPort(this.host, error) ?? error
+    }
     return {...head, body: () => body}
   }
 

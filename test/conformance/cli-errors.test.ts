@@ -36,7 +36,7 @@ Execute a command in a running container
 
 t.test('a flag without its value, bad detach keys, bad host, bad env file: exit 125', async (t) => {
   for (const args of [['exec', '-e'], ['exec', '--detach-keys', 'ctrl-', 'c', 'true'],
-    ['exec', '-H', 'ssh://box', 'c', 'true'], ['exec', '--env-file', '/nonexistent/env', 'c', 'true']]) {
+    ['exec', '-H', 'ssh://me:secret@box', 'c', 'true'], ['exec', '--env-file', '/nonexistent/env', 'c', 'true']]) {
     const r = await hijack(args)
     t.equal(r.code, 125, args.join(' '))
     t.equal(r.stderr.toString().trim().split('\n').length <= 2, true, 'a short message')

@@ -71,6 +71,11 @@ export interface RealDockerd {
   remove(name: string): Promise<void>
 }
 
+export interface StartOptions {
+  /** Also listen on tcp://127.0.0.1:port with --tlsverify and the certificates in dir (see scripts/dockerd.sh). */
+  tls?: { port: number; dir: string }
+}
+
 const START_TIMEOUT_MS = 240_000 // includes a possible apt-get install on a fresh CI box
 const STOP_TIMEOUT_MS = 60_000
 
@@ -249,10 +254,10 @@ function giveUp(t: TapLike, reason: string, log?: string): undefined {
  * its directory deleted, in t's teardown. Returns undefined if no daemon is
  * available (a visible SKIP comment, or a failure when CI=true).
  */
-export async function startRealDockerd(t: TapLike): Promise<RealDockerd | undefined> {
+export async function startRealDockerd(t: TapLike, options: StartOptions = {}): Promise<RealDockerd | undefined> {
   const created = new Set<string>()
 
-  const given = process.env.HIJACK_DOCKER_HOST
+  const given = options.tls ? undefined : process.env.HIJACK_DOCKER_HOST
   if (given) {
     let d: RealDockerd
     try {
@@ -289,7 +294,11 @@ export async function startRealDockerd(t: TapLike): Promise<RealDockerd | undefi
     r = await runProcess('bash', [DOCKERD_SCRIPT, 'start', dir], {
       timeoutMs: START_TIMEOUT_MS,
       // the script's watchdog stops the daemon if this process dies before teardown
-      env: { ...process.env, HIJACK_DOCKERD_OWNER_PID: String(process.pid) },
+      env: {
+        ...process.env,
+        HIJACK_DOCKERD_OWNER_PID: String(process.pid),
+        ...(options.tls && { HIJACK_DOCKERD_TLS: `${options.tls.port}:${options.tls.dir}` }),
+      },
     })
   } catch (e) {
     await stop()

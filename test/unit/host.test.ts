@@ -1,5 +1,7 @@
 import t from 'tap'
-import {parseHost, resolveHost} from '../../src/transport/host.js'
+import {parseHost} from '../../src/transport/host.js'
+import {resolveEndpoint} from '../../src/transport/endpoint.js'
+import {shellQuote, sshArgs} from '../../src/transport/ssh.js'
 import {UsageError} from '../../src/transport/errors.js'
 import {fixedApiVersion} from '../../src/transport/docker-api.js'
 import {compareVersions} from '../../src/protocol/api-version.js'
@@ -19,18 +21,42 @@ t.test('tcp hosts', async (t) => {
   t.throws(() => parseHost('tcp://h:1/base'), /base path/)
 })
 
+t.test('ssh hosts, as docker/cli parses them', async (t) => {
+  t.same(parseHost('ssh://me@box'), {kind: 'ssh', hostname: 'box', user: 'me', url: 'ssh://me@box'})
+  t.same(parseHost('ssh://box:2222/run/user/1000/docker.sock'),
+    {kind: 'ssh', hostname: 'box', port: 2222, socketPath: '/run/user/1000/docker.sock', url: 'ssh://box:2222/run/user/1000/docker.sock'})
+  t.match(parseHost('ssh://[::1]:22'), {kind: 'ssh', hostname: '::1', port: 22})
+  t.equal(parseHost('ssh://box/').kind === 'ssh' && parseHost('ssh://box/').socketPath, undefined, 'a bare / is no socket path')
+  t.throws(() => parseHost('ssh://me:pw@box'), /plain-text password/)
+  t.throws(() => parseHost('ssh://box?x=1'), /query parameters/)
+  t.throws(() => parseHost('ssh://box#f'), /fragments/)
+  t.throws(() => parseHost('ssh://'), UsageError)
+  t.throws(() => parseHost('ssh://-oProxyCommand=x'), UsageError, 'a host that would be read as an ssh option')
+})
+
+t.test('ssh command lines: Docker\'s options, the remote command quoted', async (t) => {
+  const host = parseHost('ssh://me@box:2222/run/my docker.sock')
+  if (host.kind !== 'ssh') throw new Error('not ssh')
+  t.same(sshArgs(host), ['-l', 'me', '-p', '2222', '-o', 'ConnectTimeout=30', '-T', '--', 'box', 'docker',
+    "'--host=unix:///run/my docker.sock'", 'system', 'dial-stdio'])
+  const plain = parseHost('ssh://box')
+  if (plain.kind !== 'ssh') throw new Error('not ssh')
+  t.same(sshArgs(plain, ['-o', 'X=1']), ['-o', 'ConnectTimeout=30', '-T', '-o', 'X=1', '--', 'box', 'docker', 'system', 'dial-stdio'])
+  t.equal(shellQuote("it's"), `'it'\\''s'`)
+})
+
 t.test('unsupported and malformed', async (t) => {
-  t.throws(() => parseHost('ssh://me@box'), /unsupported host scheme "ssh:\/\/"/)
   t.throws(() => parseHost('/var/run/docker.sock'), /invalid host/)
   const error = t.throws(() => parseHost('npipe:////./pipe/docker')) as unknown as UsageError
   t.equal(error.exitCode, 125)
 })
 
-t.test('resolution order: flag, DOCKER_HOST, default; TLS refused', async (t) => {
-  t.equal(resolveHost('unix:///a.sock', {DOCKER_HOST: 'unix:///b.sock'}).url, 'unix:///a.sock')
-  t.equal(resolveHost(undefined, {DOCKER_HOST: 'unix:///b.sock'}).url, 'unix:///b.sock')
-  t.equal(resolveHost(undefined, {}).url, 'unix:///var/run/docker.sock')
-  t.throws(() => resolveHost('tcp://127.0.0.1:2376', {DOCKER_TLS_VERIFY: '1'}), /TLS/)
+t.test('resolution order without contexts: flag, DOCKER_HOST, default', async (t) => {
+  const none = {DOCKER_CONFIG: '/nonexistent-hijack-config'}
+  t.equal(resolveEndpoint({host: 'unix:///a.sock'}, {...none, DOCKER_HOST: 'unix:///b.sock'}).host.url, 'unix:///a.sock')
+  t.equal(resolveEndpoint({}, {...none, DOCKER_HOST: 'unix:///b.sock'}).host.url, 'unix:///b.sock')
+  t.equal(resolveEndpoint({}, none).host.url, 'unix:///var/run/docker.sock')
+  t.throws(() => resolveEndpoint({host: 'tcp://127.0.0.1:2376'}, {...none, DOCKER_TLS_VERIFY: '1'}), /could not read the CA certificate/)
 })
 
 t.test('DOCKER_API_VERSION', async (t) => {

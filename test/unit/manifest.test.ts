@@ -18,5 +18,5 @@ t.test('the committed oclif.manifest.json matches the built commands', async (t)
   }
   const built = JSON.parse(readFileSync(`${root}/oclif.manifest.json`, 'utf8'))
   t.same(built, JSON.parse(committed), 'run `npm run build` and commit oclif.manifest.json')
-  t.same(Object.keys(built.commands).sort(), ['attach', 'exec', 'mock-daemon'])
+  t.same(Object.keys(built.commands).sort(), ['attach', 'exec', 'mock-daemon', 'version'])
 })

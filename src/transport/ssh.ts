@@ -1,0 +1,146 @@
+// ssh:// daemons, as docker/cli's connhelper reaches them: the system's `ssh` (so the user's
+// ~/.ssh/config, agent and known_hosts apply) runs `docker system dial-stdio` on the remote host and
+// HTTP goes over its stdin/stdout. Beyond Docker, which pays a full ssh handshake per connection: the
+// run's first connection is an OpenSSH ControlMaster and every later one rides on it, so a run makes
+// one handshake. Everything is torn down when the process exits; nothing is left running.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import type {Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {CommandConnection} from './command-connection.js'
+import type {DockerHost} from './host.js'
+
+type SshHost = Extract<DockerHost, {kind: 'ssh'}>
+
+/** Docker's own ssh options: a 30 s connect timeout and no pseudo-terminal (no login shell). */
+const BASE_OPTIONS = ['-o', 'ConnectTimeout=30', '-T']
+
+/** Quotes a word for the remote shell (ssh joins the remote command with spaces). */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** `ssh` arguments for one connection to `host`, `extra` options placed before the host. */
+export function sshArgs(host: SshHost, extra: readonly string[] = []): string[] {
+  const remote = host.socketPath
+    ? ['docker', shellQuote(`--host=unix://${host.socketPath}`), 'system', 'dial-stdio']
+    : ['docker', 'system', 'dial-stdio']
+  return [
+    ...(host.user !== undefined ? ['-l', host.user] : []),
+    ...(host.port !== undefined ? ['-p', String(host.port)] : []),
+    ...BASE_OPTIONS,
+    ...extra,
+    '--',
+    host.hostname,
+    ...remote,
+  ]
+}
+
+/** Every ssh child of this process, so none outlives it. */
+const children = new Set<ChildProcess>()
+/** Control directories to remove at exit. */
+const controlDirs = new Set<string>()
+let cleanupInstalled = false
+
+/** Signals that would end this process without an 'exit' event while ssh children run. */
+const FATAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+function killAll(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  children.clear()
+  for (const dir of controlDirs) rmSync(dir, {recursive: true, force: true})
+  controlDirs.clear()
+}
+
+function installCleanup(): void {
+  if (cleanupInstalled) return
+  cleanupInstalled = true
+  process.on('exit', killAll)
+  // ssh runs in its own session (as Docker starts it), so a terminal's ^C does not reach it: a signal
+  // that ends us must end it too. Someone else listening (attach's signal proxy, raw mode) decides
+  // whether the process ends; it exits through process.exit, which runs killAll.
+  for (const signal of FATAL_SIGNALS) {
+    process.on(signal, function onFatalSignal() {
+      if (process.listenerCount(signal) > 1) return
+      killAll()
+      process.off(signal, onFatalSignal)
+      process.kill(process.pid, signal)
+    })
+  }
+}
+
+function spawnSsh(args: string[]): ChildProcess {
+  installCleanup()
+  // detached: a session of its own, as docker/cli's commandconn does (terminal signals are ours to relay).
+  const child = spawn('ssh', args, {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  child.on('error', () => children.delete(child))
+  return child
+}
+
+/** The ssh connections to one host during this run. */
+class SshHostConnections {
+  private controlPath: string | undefined
+  /** Settles once the master is up (it answered) or gone; later connections wait for it. */
+  private masterUp: Promise<void> | undefined
+  private masterAlive = false
+
+  constructor(private readonly host: SshHost) {}
+
+  dial(): Socket {
+    if (!this.masterAlive || !this.controlPath || !this.masterUp) return this.dialMaster()
+    const args = sshArgs(this.host, ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`])
+    return new CommandConnection(`ssh ${this.host.url}`, this.masterUp, () => spawnSsh(args)).asSocket()
+  }
+
+  /** The first connection: a full handshake, and the master every later connection multiplexes over. */
+  private dialMaster(): Socket {
+    const dir = mkdtempSync(join(tmpdir(), 'hijack-ssh-'))
+    controlDirs.add(dir)
+    const controlPath = join(dir, 'master')
+    this.controlPath = controlPath
+    this.masterAlive = true
+    const args = sshArgs(this.host, ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=no'])
+    let up: () => void = () => {}
+    this.masterUp = new Promise((resolve) => {
+      up = resolve
+    })
+    const connection = new CommandConnection(`ssh ${this.host.url}`, Promise.resolve(), () => {
+      const child = spawnSsh(args)
+      // The control socket exists before the session starts, so the first answer byte means it is ready.
+      child.stdout!.once('data', up)
+      child.once('exit', () => {
+        if (this.controlPath === controlPath) this.masterAlive = false
+        rmSync(dir, {recursive: true, force: true})
+        controlDirs.delete(dir)
+        up()
+      })
+      child.once('error', () => {
+        this.masterAlive = false
+        up()
+      })
+      return child
+    })
+    return connection.asSocket()
+  }
+}
+
+const hosts = new Map<string, SshHostConnections>()
+
+/** A fresh connection to an ssh:// daemon (one multiplexed ssh session per connection). */
+export function dialSsh(host: SshHost): Socket {
+  let connections = hosts.get(host.url)
+  if (!connections) {
+    connections = new SshHostConnections(host)
+    hosts.set(host.url, connections)
+  }
+  return connections.dial()
+}
+
+/** Ends every ssh process this run started (the process's exit does this by itself). */
+export function closeSshConnections(): void {
+  killAll()
+  hosts.clear()
+}

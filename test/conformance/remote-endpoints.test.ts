@@ -1,0 +1,203 @@
+// exec and attach over TLS and ssh against a real dockerd, side by side with the Docker CLI on the same
+// endpoint: a dockerd with a --tlsverify listener on 127.0.0.1 (openssl-made certificates), and a private
+// sshd on 127.0.0.1 whose sessions reach that dockerd. Then each TLS and ssh failure in plain words,
+// and no ssh process left behind.
+import {createHash, randomBytes} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import http from 'node:http'
+import {join} from 'node:path'
+import tls from 'node:tls'
+import t, {type Test} from 'tap'
+import {hijack, runCommand, startCli, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
+import {startRealDockerd} from '../helpers/real-dockerd.js'
+import {freePort, startSshd} from '../helpers/sshd.js'
+import {tempDir} from '../helpers/temp.js'
+import {makeTestCerts} from '../helpers/tls-certs.js'
+
+// ssh handshakes and a second daemon are slow on a loaded machine; each step still has its own bound.
+t.setTimeout(1_800_000)
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+const dir = tempDir(t, 'hj-remote-')
+mkdirSync(join(dir, 'certs'))
+const certs = makeTestCerts(join(dir, 'certs'))
+const tlsPort = await freePort()
+const dockerd = await startRealDockerd(t, {tls: {port: tlsPort, dir: certs.dir}})
+if (!dockerd) t.end()
+else {
+  await dockerd.run('box', {cmd: ['sleep', '1000000'], openStdin: true})
+  mkdirSync(join(dir, 'ssh'))
+  const sshd = await startSshd(t, join(dir, 'ssh'), dockerd.host)
+  const tlsHost = `tcp://127.0.0.1:${tlsPort}`
+  const tlsFlags = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey]
+
+  interface Transport {
+    name: string
+    /** Global flags for both CLIs. */
+    flags: string[]
+    env: NodeJS.ProcessEnv
+  }
+  const transports: Transport[] = [{name: 'TLS', flags: ['-H', tlsHost, ...tlsFlags], env: {}}]
+  if (sshd) transports.push({name: 'ssh', flags: ['-H', sshd.url], env: sshd.env})
+
+  for (const transport of transports) {
+    t.test(`exec over ${transport.name}, side by side with docker`, async (t) => {
+      const both = async (t: Test, args: string[], input?: Buffer | string): Promise<[CliResult, CliResult]> => {
+        const ours = await hijack([...transport.flags, ...args], {input, env: transport.env})
+        const theirs = await runCommand('docker', [...transport.flags, ...args], {input, env: transport.env})
+        t.equal(ours.code, theirs.code, `same exit code as docker (ours: ${ours.stderr}; docker: ${theirs.stderr})`)
+        t.equal(sha(ours.stdout), sha(theirs.stdout), 'same stdout as docker')
+        return [ours, theirs]
+      }
+
+      t.test('echo; stdout and stderr apart; exit 7', async (t) => {
+        const [ours] = await both(t, ['exec', 'box', 'sh', '-c', 'echo out; echo err >&2; exit 7'])
+        t.equal(ours.stdout.toString(), 'out\n')
+        t.equal(ours.stderr.toString(), 'err\n')
+        t.equal(ours.code, 7)
+      })
+
+      t.test('8 MiB of random bytes through -i cat', async (t) => {
+        const data = randomBytes(8 * 1024 * 1024)
+        const [ours] = await both(t, ['exec', '-i', 'box', 'cat'], data)
+        t.equal(ours.stdout.length, data.length)
+        t.equal(sha(ours.stdout), sha(data), 'every byte, in order')
+      })
+
+      t.test('half-close: stdin EOF reaches the process and the output after it still arrives (moby#8658)', async (t) => {
+        const [ours] = await both(t, ['exec', '-i', 'box', 'sh', '-c', 'cat; echo after-eof; sleep 0.5; echo tail'], 'a\nb\n')
+        t.equal(ours.stdout.toString(), 'a\nb\nafter-eof\ntail\n')
+      })
+
+      t.test('missing binary and unknown container: the same codes', async (t) => {
+        const [missing] = await both(t, ['exec', 'box', 'no-such-binary'])
+        t.ok(missing.code === 126 || missing.code === 127)
+        const [unknown] = await both(t, ['exec', 'nosuchcontainer', 'true'])
+        t.equal(unknown.code, 1)
+        t.match(unknown.stderr.toString(), /No such container: nosuchcontainer/)
+      })
+    })
+
+    t.test(`attach over ${transport.name}`, async (t) => {
+      const name = `once-${transport.name.toLowerCase()}`
+      await dockerd.run(name, {cmd: ['sh', '-c', 'cat; echo done'], openStdin: true, stdinOnce: true})
+      const r = await hijack([...transport.flags, 'attach', name], {input: 'hello\n', env: transport.env})
+      t.equal(r.code, 0, r.stderr.toString())
+      t.equal(r.stdout.toString(), 'hello\ndone\n')
+    })
+  }
+
+  t.test('TLS failures in plain words (exit 1, like docker)', async (t) => {
+    const fails = async (args: string[], pattern: RegExp, what: string): Promise<void> => {
+      const ours = await hijack([...args, 'exec', 'box', 'true'])
+      const theirs = await runCommand('docker', [...args, 'exec', 'box', 'true'])
+      t.equal(ours.code, 1, `${what}: exit 1`)
+      t.not(theirs.code, 0, `${what}: docker fails too`)
+      t.match(ours.stderr.toString(), pattern, what)
+      t.equal(ours.stderr.toString().trim().split('\n').length, 1, `${what}: one line`)
+    }
+    await fails(['-H', tlsHost, '--tlsverify', '--tlscacert', certs.otherCa, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey],
+      /certificate signed by an unknown authority/, 'unknown CA')
+    await fails(['-H', tlsHost], /speaks TLS: use --tlsverify/, 'plain HTTP to a TLS port')
+    await fails(['-H', tlsHost, '--tlsverify', '--tlscacert', certs.ca], /refused our client certificate \(or we sent none\)/, 'no client certificate')
+    await fails(['-H', tlsHost, '--tlsverify', '--tlscacert', join(dir, 'nope.pem')], /could not read the CA certificate ".*nope\.pem": no such file/,
+      'missing CA file')
+    await fails(['-H', tlsHost, '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', join(dir, 'nokey.pem')],
+      /could not read the client key ".*nokey\.pem"/, 'missing key file')
+
+    // A TLS server on 127.0.0.1 whose certificate names another host.
+    const wrongName = tls.createServer({cert: readFileSync(certs.wrongNameCert), key: readFileSync(certs.wrongNameKey)}, (s) => s.destroy())
+    await new Promise<void>((resolve) => wrongName.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => wrongName.close())
+    const wrongPort = (wrongName.address() as {port: number}).port
+    await fails(['-H', `tcp://127.0.0.1:${wrongPort}`, '--tlsverify', '--tlscacert', certs.ca], /certificate that is not valid for "127\.0\.0\.1"/,
+      'wrong host name')
+
+    // TLS to a plain HTTP port.
+    const plain = http.createServer((_req, res) => res.end('{}'))
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => plain.close())
+    const plainPort = (plain.address() as {port: number}).port
+    await fails(['-H', `tcp://127.0.0.1:${plainPort}`, '--tlsverify', '--tlscacert', certs.ca], /does not speak TLS/, 'TLS to a plain port')
+  })
+
+  t.test('DOCKER_TLS_VERIFY and DOCKER_CERT_PATH reach the TLS daemon as docker does', async (t) => {
+    const certPath = join(dir, 'certpath')
+    mkdirSync(certPath)
+    const {copyFileSync} = await import('node:fs')
+    copyFileSync(certs.ca, join(certPath, 'ca.pem'))
+    copyFileSync(certs.clientCert, join(certPath, 'cert.pem'))
+    copyFileSync(certs.clientKey, join(certPath, 'key.pem'))
+    const env = {DOCKER_HOST: tlsHost, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath}
+    const ours = await hijack(['exec', 'box', 'echo', 'env-tls'], {env})
+    const theirs = await runCommand('docker', ['exec', 'box', 'echo', 'env-tls'], {env})
+    t.equal(ours.stdout.toString(), 'env-tls\n', ours.stderr.toString())
+    t.equal(theirs.stdout.toString(), 'env-tls\n')
+  })
+
+  t.test('ssh: one handshake per run, no more dial-stdio than docker, clear failures, nothing left running', {skip: !sshd}, async (t) => {
+    if (!sshd) return
+    const before = [sshd.logins(), sshd.dialStdios()]
+    const ours = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
+    t.equal(ours.code, 0, ours.stderr.toString())
+    const mine = [sshd.logins() - before[0], sshd.dialStdios() - before[1]]
+    const theirs = await runCommand('docker', ['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
+    t.equal(theirs.code, 0)
+    const docker = [sshd.logins() - before[0] - mine[0], sshd.dialStdios() - before[1] - mine[1]]
+    t.comment(`one exec: hijack ${mine[0]} ssh logins and ${mine[1]} dial-stdio; docker ${docker[0]} and ${docker[1]}`)
+    t.equal(mine[0], 1, 'one ssh handshake for the whole run')
+    t.ok(mine[1] <= docker[1], 'no more remote dial-stdio processes than docker starts')
+
+    const wrongKey = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.wrongKeyEnv})
+    t.equal(wrongKey.code, 1)
+    t.match(wrongKey.stderr.toString(), /exited with status 255: .*Permission denied \(publickey\)/, 'a wrong key: ssh\'s own words')
+    const deadPort = await freePort()
+    const dead = await hijack(['-H', `ssh://root@127.0.0.1:${deadPort}`, 'exec', 'box', 'true'], {env: sshd.env})
+    t.equal(dead.code, 1)
+    t.match(dead.stderr.toString(), new RegExp(`port ${deadPort}: Connection refused`), 'a dead port: ssh\'s own words')
+
+    // Every ssh process a run starts is gone after it ends: normally, and when killed by SIGTERM mid-session.
+    for (const how of ['exit', 'SIGTERM'] as const) {
+      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', 'echo started; sleep 3'], {env: sshd.env})
+      const pids = new Set<number>()
+      const watch = setInterval(() => {
+        for (const pid of sshChildren(run.child.pid!)) pids.add(pid)
+      }, 20)
+      await run.waitForOutput(/started/, 60_000)
+      for (const pid of sshChildren(run.child.pid!)) pids.add(pid)
+      if (how === 'SIGTERM') run.child.kill('SIGTERM')
+      const result = await run.done
+      clearInterval(watch)
+      t.ok(pids.size >= 2, `${how}: saw the run's ssh processes (${[...pids].join(', ')})`)
+      t.equal(how === 'exit' ? result.code : result.signal, how === 'exit' ? 0 : 'SIGTERM', `${how}: ended as expected`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      t.same([...pids].filter(isSsh), [], `${how}: no ssh process survives`)
+    }
+  })
+}
+
+/** A process's state letter and parent pid, or undefined when it is gone. */
+function procStat(pid: number | string): {comm: string; state: string; ppid: number} | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    const [state, ppid] = stat.slice(close + 2).split(' ')
+    return {comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid)}
+  } catch {
+    return undefined
+  }
+}
+
+/** Live ssh processes whose parent is `pid`. */
+function sshChildren(pid: number): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
+    const stat = procStat(entry)
+    return stat?.comm === 'ssh' && stat.ppid === pid
+  }).map(Number)
+}
+
+/** Whether `pid` is still a running (not zombie) ssh process. */
+function isSsh(pid: number): boolean {
+  const stat = procStat(pid)
+  return stat?.comm === 'ssh' && stat.state !== 'Z'
+}
