@@ -11,13 +11,13 @@ import {runSession, type SessionOptions, type SessionResult} from '../../src/tra
 import {TruncatedFrameError, frameHeader} from '../../src/transport/stdcopy.js'
 import {tempDir} from '../helpers/temp.js'
 
-/** A connected pair: `client` is ours, `daemon` plays the daemon. Both are destroyed at teardown. */
-async function socketPair(t: Test): Promise<{client: net.Socket; daemon: net.Socket}> {
-  const path = join(tempDir(t, 'hj-session-'), 's.sock')
+/** A connected pair over unix or TCP loopback: `client` is ours, `daemon` plays the daemon. Both go at teardown. */
+async function socketPair(t: Test, kind: 'unix' | 'tcp' = 'unix'): Promise<{client: net.Socket; daemon: net.Socket}> {
   const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(path, resolve))
+  const path = kind === 'unix' ? join(tempDir(t, 'hj-session-'), 's.sock') : undefined
+  await new Promise<void>((resolve) => (path ? server.listen(path, resolve) : server.listen(0, '127.0.0.1', resolve)))
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
-  const client = net.connect(path)
+  const client = path ? net.connect(path) : net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
   await new Promise((resolve) => client.once('connect', resolve))
   const daemon = await accepted
   daemon.on('error', () => {})
@@ -129,7 +129,7 @@ t.test('a stdin write failing at the Nth write stops the input only: the output 
 
 t.test('the daemon goes away while we write stdin (a real EPIPE): what it sent first is delivered, the cut reported', async (t) => {
   for (let run = 0; run < 10; run++) {
-    const {client, daemon} = await socketPair(t)
+    const {client, daemon} = await socketPair(t, run % 2 === 0 ? 'unix' : 'tcp')
     const out = randomBytes(100_000)
     // Never reading our stdin, the daemon writes a frame cut short and closes with our bytes unread.
     const wire = frame(1, out)
