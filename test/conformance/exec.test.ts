@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
 import {TARGETS} from '../helpers/targets.js'
+import {DockerApi, resolveHost} from '../../src/transport/index.js'
 import {tempDir} from '../helpers/temp.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
@@ -129,10 +130,19 @@ for (const [name, start] of TARGETS) {
       await import('node:fs/promises').then((fs) => fs.writeFile(envFile, 'FROMFILE=f\n# comment\n'))
       const [ours] = await both(t, ['-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', BOX,
         'sh', '-c', 'echo "$A|$FROMFILE|$(pwd)|$(id -un 2>/dev/null || id -u)"'])
-      const [a, f, pwd] = ours.stdout.toString().trim().split('|')
+      const [a, f, pwd, user] = ours.stdout.toString().trim().split('|')
       t.equal(a, '1')
       t.equal(f, 'f')
       t.equal(pwd, '/tmp')
+      if (name === 'dockerd') t.equal(user, 'nobody', 'the command runs as the -u user')
+      else {
+        // The mock runs every command as its own user (docs/mock-daemon.md); what -u sent is in the exec's inspect.
+        const api = await DockerApi.connect(resolveHost(host))
+        t.teardown(() => api.close())
+        const box = await api.inspectContainer(BOX)
+        const users = await Promise.all((box.ExecIDs ?? []).map(async (id) => (await api.inspectExec(id)).ProcessConfig.user))
+        t.ok(users.includes('nobody'), `an exec was created with User nobody (${JSON.stringify(users)})`)
+      }
     })
 
     t.test('unknown container', async (t) => {
