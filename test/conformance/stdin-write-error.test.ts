@@ -12,11 +12,18 @@ const RUNS = 50
 /** 1000 wire bytes: the first frame's 8-byte header and 992 bytes of cat's echo. */
 const CUT_AFTER = 1000
 
-/** Two busy loops, each bounded by `timeout` so none outlives a killed test run. */
+/** Two busy loops, each bounded by `timeout` so none outlives a test run killed before its teardown. */
 function startBurners(t: Test): ChildProcess[] {
   const burners = [0, 1].map(() => spawn('timeout', ['900', 'sh', '-c', 'while :; do :; done'], {stdio: 'ignore'}))
   t.teardown(() => {
-    for (const burner of burners) if (burner.exitCode === null && burner.signalCode === null) burner.kill('SIGKILL')
+    // `timeout` leads a process group of its own: killing only it would orphan the busy loop.
+    for (const burner of burners) {
+      try {
+        process.kill(-(burner.pid as number), 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
   })
   return burners
 }
