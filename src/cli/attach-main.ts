@@ -1,4 +1,5 @@
 import {DockerApi, HijackError, resolveEndpoint, type WaitResult} from '../transport/index.js'
+import {exitWhenFlushed} from './exit.js'
 import type {AttachFlags} from './flag-specs.js'
 import {signalExitCode} from './report.js'
 import {proxySignals} from './signal-proxy.js'
@@ -35,7 +36,7 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
         (name) => api.killContainer(container, name),
         (signal) => {
           process.stderr.write(`forced exit after ${signal} x3: the container may still be running\n`)
-          process.exit(signalExitCode(signal))
+          void exitWhenFlushed(signalExitCode(signal))
         },
         (error) => process.stderr.write(`hijack: could not forward signal: ${error.message}\n`),
       )

@@ -8,7 +8,7 @@ export const EXIT_CODE_WAIT_MS = 10_000
  * The exec's exit status, read after output EOF. Daemons can report `Running: true, ExitCode: null`
  * for a moment after the stream ends; Docker then reports 0, we poll until the real code arrives.
  */
-export async function execExitCode(api: DockerApi, execId: string, budgetMs = EXIT_CODE_WAIT_MS): Promise<number> {
+export async function execExitCode(api: Pick<DockerApi, 'inspectExec'>, execId: string, budgetMs = EXIT_CODE_WAIT_MS): Promise<number> {
   const deadline = Date.now() + budgetMs
   for (let delay = 5; ; delay = Math.min(delay * 2, 250)) {
     const info = await api.inspectExec(execId)

@@ -12,6 +12,7 @@ export function proxySignals(
   forward: (name: string) => Promise<void>,
   onForceExit: (signal: NodeJS.Signals) => void,
   onForwardError: (error: Error) => void = () => {},
+  events: Pick<NodeJS.EventEmitter, 'on' | 'off'> = process,
 ): () => void {
   let interrupts = 0
   const handler = (signal: NodeJS.Signals): void => {
@@ -24,8 +25,8 @@ export function proxySignals(
     } else interrupts = 0
     forward(signal.replace(/^SIG/, '')).catch(onForwardError)
   }
-  for (const signal of PROXIED_SIGNALS) process.on(signal, handler)
+  for (const signal of PROXIED_SIGNALS) events.on(signal, handler)
   return () => {
-    for (const signal of PROXIED_SIGNALS) process.off(signal, handler)
+    for (const signal of PROXIED_SIGNALS) events.off(signal, handler)
   }
 }

@@ -4,6 +4,7 @@ import type {Readable} from 'node:stream'
 import type {ReadStream} from 'node:tty'
 import {DEFAULT_DETACH_KEYS, DetachKeysError, parseDetachKeys, runSession, UsageError} from '../transport/index.js'
 import {configuredDetachKeys} from './docker-config.js'
+import {GcPacer} from './gc-pacer.js'
 import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
 import {enterRawMode, followTerminalSize} from './terminal.js'
 
@@ -61,6 +62,7 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
   const stopResize = options.tty && options.resize
     ? followTerminalSize(process.stdout, options.resize, options.resizeOptions)
     : undefined
+  const pacer = new GcPacer()
   try {
     const result = await runSession({
       socket: options.socket,
@@ -71,6 +73,7 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
       halfClose: options.halfClose,
       detachKeys: options.detachKeys,
       signal: options.signal,
+      onBytes: (bytes) => pacer.account(bytes),
     })
     if (result.detached) throw new DetachedError()
     return result.outputClosed ? OUTPUT_CLOSED_EXIT : undefined

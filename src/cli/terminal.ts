@@ -1,19 +1,30 @@
 import type {ReadStream, WriteStream} from 'node:tty'
+import {exitWhenFlushed} from './exit.js'
 import {signalExitCode} from './report.js'
 
 export type Restore = () => void
+
+/** Where signals come from and how the process ends: the process itself, or a test's fakes. */
+export interface ProcessHooks {
+  events: Pick<NodeJS.EventEmitter, 'on' | 'off'>
+  exit: (code: number) => void
+}
+
+const PROCESS_HOOKS: ProcessHooks = {events: process, exit: (code) => void exitWhenFlushed(code)}
 
 /**
  * Puts a terminal stdin into raw mode and returns an idempotent restore. The restore also runs on
  * process exit and on terminating signals, so no exit path leaves the user's terminal raw.
  */
-export function enterRawMode(stdin: ReadStream): Restore {
+export function enterRawMode(stdin: Pick<ReadStream, 'setRawMode'>, hooks: ProcessHooks = PROCESS_HOOKS): Restore {
+  const {events} = hooks
   stdin.setRawMode(true)
   // In raw mode ^C is a byte for the container, so a SIGINT here comes from outside (kill -INT).
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
   const onSignal = (signal: NodeJS.Signals): void => {
     restore()
-    process.exit(signalExitCode(signal))
+    // Through the one exit that flushes our output first.
+    hooks.exit(signalExitCode(signal))
   }
   let restored = false
   const restore = (): void => {
@@ -24,11 +35,11 @@ export function enterRawMode(stdin: ReadStream): Restore {
     } catch {
       // the terminal went away: nothing left to restore
     }
-    process.off('exit', restore)
-    for (const signal of signals) process.off(signal, onSignal)
+    events.off('exit', restore)
+    for (const signal of signals) events.off(signal, onSignal)
   }
-  process.on('exit', restore)
-  for (const signal of signals) process.on(signal, onSignal)
+  events.on('exit', restore)
+  for (const signal of signals) events.on(signal, onSignal)
   return restore
 }
 

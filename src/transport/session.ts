@@ -1,7 +1,6 @@
 import type {Socket} from 'node:net'
 import {type Readable, Writable} from 'node:stream'
 import {DetachKeyFilter} from '../protocol/detach-keys.js'
-import {GcPacer} from './gc-pacer.js'
 import {StreamError} from './errors.js'
 import {StdcopyDemuxer} from '../protocol/stdcopy.js'
 
@@ -22,6 +21,8 @@ export interface SessionOptions {
   detachKeys?: readonly number[]
   /** Ends the session as if the output had ended (attach: the container exited but its stream lingers). */
   signal?: AbortSignal
+  /** Told the size of every chunk read from the socket or from stdin (the CLI paces its GC with it). */
+  onBytes?: (bytes: number) => void
 }
 
 export interface SessionResult {
@@ -48,15 +49,51 @@ function describeSocketError(error: NodeJS.ErrnoException): StreamError {
   return new StreamError(`${reason} before the output ended (output may be incomplete)`)
 }
 
+type WriteCallback = (error?: Error | null) => void
+
+/**
+ * Node destroys a socket whose write fails (EPIPE, ECONNRESET), and closing it drops whatever the
+ * daemon sent that still sits unread in the kernel's receive buffer. A daemon that stops reading our
+ * stdin may well have written output first, so a failed write must only stop our input: the error is
+ * taken out of the socket's write path here (later writes are dropped), and reading goes on until the
+ * daemon's EOF or a read error.
+ */
+export function keepReadingAfterWriteError(socket: Socket, onWriteError: (error: NodeJS.ErrnoException) => void): void {
+  let failed = false
+  const guard = (callback: WriteCallback): WriteCallback => (error) => {
+    if (error && !failed) {
+      failed = true
+      onWriteError(error)
+    }
+    callback()
+  }
+  const write = socket._write
+  socket._write = function (chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void {
+    if (failed) callback()
+    else write.call(this, chunk, encoding, guard(callback))
+  }
+  const writev = socket._writev
+  if (writev) {
+    socket._writev = function (chunks: Array<{chunk: unknown; encoding: BufferEncoding}>, callback: WriteCallback): void {
+      if (failed) callback()
+      else writev.call(this, chunks, guard(callback))
+    }
+  }
+}
+
 /**
  * Streams a hijacked connection: stdin to the socket, the socket to stdout/stderr, until output ends.
- * Output EOF ends the session at once; stdin is never waited for (moby#12546).
+ * Output EOF ends the session at once; stdin is never waited for (moby#12546). A failed stdin write
+ * stops the input only; every byte the daemon sent is still delivered, and a stream cut inside a frame
+ * or by a read error is reported.
  */
 export function runSession(options: SessionOptions): Promise<SessionResult> {
   const {socket, stdin, stdout, stderr} = options
   return new Promise((resolve, reject) => {
     let settled = false
     let input: Readable | undefined
+    let inputFailed = false
+    let readError: StreamError | undefined
     const stopInput = (): void => {
       if (!stdin) return
       input?.unpipe(socket)
@@ -82,23 +119,33 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     const sink = options.tty ? new Forward(stdout) : new StdcopyDemuxer({stdout, stderr})
     stdout.on('error', onOutputError)
     stderr.on('error', onOutputError)
+    // A frame cut short says more than the read error that cut it.
     sink.on('error', (error) => finish(error))
-    sink.on('finish', () => finish(undefined))
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.syscall !== 'write') {
-        finish(describeSocketError(error))
-        return
-      }
-      // The daemon stopped reading our stdin (EPIPE): Docker ignores that. Node has destroyed the
-      // socket, so what arrived is all there is: end the sink, which reports a frame cut short.
+    sink.on('finish', () => finish(readError))
+    keepReadingAfterWriteError(socket, () => {
+      // The daemon stopped reading our stdin: Docker ignores that, and so do we, but its output goes on.
+      inputFailed = true
       stopInput()
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A read error: Node destroys the socket; 'close' below hands on what was read before it.
+      readError ??= describeSocketError(error)
+    })
+    socket.on('close', () => {
+      if (settled) return
+      // What Node read before the socket closed but the sink had no room for yet is still delivered.
+      socket.unpipe(sink)
+      for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) sink.write(chunk)
       sink.end()
     })
     options.signal?.addEventListener('abort', () => finish(undefined), {once: true})
     // Output EOF: stop feeding stdin so nothing is written to a socket that is closing.
     socket.on('end', stopInput)
-    const pacer = new GcPacer()
-    socket.on('data', (chunk: Buffer) => pacer.account(chunk.length))
+    if (options.onBytes) {
+      const onBytes = options.onBytes
+      socket.on('data', (chunk: Buffer) => onBytes(chunk.length))
+      stdin?.on('data', (chunk: Buffer) => onBytes(chunk.length))
+    }
     socket.pipe(sink)
 
     // Input.
@@ -113,12 +160,11 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
       input = stdin.pipe(filter)
     }
     const inputDone = (): void => {
-      if (options.halfClose && !settled && !socket.writableEnded) socket.end()
+      if (options.halfClose && !settled && !inputFailed && !socket.writableEnded) socket.end()
     }
     input.on('end', inputDone)
     // A stdin that fails to read counts as ended: the output must still be delivered.
     stdin.on('error', inputDone)
-    stdin.on('data', (chunk: Buffer) => pacer.account(chunk.length))
     input.pipe(socket, {end: false})
   })
 }

@@ -1,6 +1,7 @@
 // `hijack exec` against `docker exec` on the same daemon, for the mock daemon and a real dockerd.
 import {createHash, randomBytes} from 'node:crypto'
 import net from 'node:net'
+import {userInfo} from 'node:os'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {dockerCli, hijack, runCommand, startHijack, HIJACK_BIN, type CliResult} from '../helpers/cli.js'
@@ -129,10 +130,13 @@ for (const [name, start] of TARGETS) {
       await import('node:fs/promises').then((fs) => fs.writeFile(envFile, 'FROMFILE=f\n# comment\n'))
       const [ours] = await both(t, ['-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', BOX,
         'sh', '-c', 'echo "$A|$FROMFILE|$(pwd)|$(id -un 2>/dev/null || id -u)"'])
-      const [a, f, pwd] = ours.stdout.toString().trim().split('|')
+      const [a, f, pwd, user] = ours.stdout.toString().trim().split('|')
       t.equal(a, '1')
       t.equal(f, 'f')
       t.equal(pwd, '/tmp')
+      if (name === 'dockerd') t.equal(user, 'nobody', 'the command runs as the -u user')
+      // The mock runs every command as its own user, whatever -u says (docs/mock-daemon.md).
+      else t.equal(user, userInfo().username, 'the mock: the daemon\'s own user, as documented')
     })
 
     t.test('unknown container', async (t) => {

@@ -1,10 +1,11 @@
 // Runs the hijack CLI (built dist, via bin/run.cjs) and the Docker CLI as child processes.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
+import {removeAtExit} from './exit-cleanup.js'
 
 export const HIJACK_BIN = fileURLToPath(new URL('../../bin/run.cjs', import.meta.url))
 
@@ -47,7 +48,7 @@ let dockerConfig: string | undefined
 function emptyDockerConfig(): string {
   if (dockerConfig === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'hj-dcfg-'))
-    process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+    removeAtExit(dir)
     dockerConfig = dir
   }
   return dockerConfig

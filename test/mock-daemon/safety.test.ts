@@ -245,7 +245,9 @@ async function waitListening(d: DaemonChild): Promise<string> {
 }
 
 t.test('hijack mock-daemon command', async (t) => {
-  t.ok(existsSync(HIJACK_BIN.replace(/bin\/run\.js$/, 'dist/commands/mock-daemon.js')), 'built (npm run build)')
+  const built = HIJACK_BIN.replace(/bin\/run\.cjs$/, 'dist/commands/mock-daemon.js')
+  t.not(built, HIJACK_BIN, 'the command module is looked for beside bin/run.cjs')
+  t.ok(existsSync(built), 'built (npm run build)')
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.test(`${signal}: exit 0, socket removed, every process it started is gone; --log lines`, async (t) => {

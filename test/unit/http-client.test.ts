@@ -152,8 +152,13 @@ t.test('requests on the wire: a bodiless POST says Content-Length: 0; a bad requ
   t.type(bad, TypeError)
   const badHijack = await hijack(daemon.host, {method: 'POST', path: '/x y'}).catch((e) => e)
   t.type(badHijack, TypeError)
-  await new Promise((resolve) => setTimeout(resolve, 50)) // a dialed connection would be accepted by now
-  t.equal(daemon.connections(), 1, 'nothing was dialed for them')
+  // Connections are accepted in the order they were dialed: if the bad requests had dialed, a fresh
+  // client's connection would not be the second one.
+  const probe = new HttpClient(daemon.host)
+  t.teardown(() => probe.close())
+  await probe.request({method: 'GET', path: '/probe'})
+  t.equal(daemon.connections(), 2, 'nothing was dialed for them')
+  t.match(seen.at(-1), /^GET \/probe /, 'the second connection is the probe\'s')
 })
 
 t.test('close(): idle connections go, and an answer still in flight is not kept afterwards', async (t) => {

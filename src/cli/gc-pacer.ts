@@ -21,6 +21,9 @@ function loadGc(): Gc | null | undefined {
 }
 
 /**
+ * The CLI's own business: this turns on V8's --expose-gc at run time, which a library must never do to
+ * the process it runs in, so the transport only reports bytes (runSession's onBytes) and the CLI paces.
+ *
  * Every stream read allocates a fresh buffer, and V8 only collects young garbage once ~64 MiB of
  * external memory has piled up: a long copy peaked near 100 MiB RSS. A minor GC (a scavenge of the
  * young generation, well under a millisecond when little is alive) every few MiB streamed frees the
