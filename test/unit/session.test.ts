@@ -8,7 +8,7 @@ import {Readable, Writable} from 'node:stream'
 import t, {type Test} from 'tap'
 import {StreamError} from '../../src/transport/errors.js'
 import {runSession, type SessionOptions, type SessionResult} from '../../src/transport/session.js'
-import {TruncatedFrameError, frameHeader} from '../../src/transport/stdcopy.js'
+import {TruncatedFrameError, frameHeader} from '../../src/protocol/stdcopy.js'
 import {tempDir} from '../helpers/temp.js'
 
 /** A connected pair over unix or TCP loopback: `client` is ours, `daemon` plays the daemon. Both go at teardown. */
