@@ -21,10 +21,12 @@ export type FlagSpec = BooleanSpec | OptionSpec
 export type FlagSpecs = Record<string, FlagSpec>
 
 const HOST: OptionSpec = {type: 'option', char: 'H', description: 'daemon socket to connect to (default: $DOCKER_HOST or unix:///var/run/docker.sock)'}
+/** exec: repeatable, one daemon per value (fan-out across daemons). */
+const EXEC_HOST: OptionSpec = {...HOST, description: 'daemon socket to connect to (default: $DOCKER_HOST or unix:///var/run/docker.sock); repeat to run on several daemons', multiple: true}
 const DETACH_KEYS: OptionSpec = {type: 'option', description: 'override the key sequence for detaching (default ctrl-p,ctrl-q)'}
 
 export const EXEC_FLAGS = {
-  host: HOST,
+  host: EXEC_HOST,
   interactive: {type: 'boolean', char: 'i', description: 'keep STDIN open and copy it to the command'},
   tty: {type: 'boolean', char: 't', description: 'allocate a pseudo-TTY'},
   detach: {type: 'boolean', char: 'd', description: 'detached mode: run the command in the background'},
@@ -34,6 +36,13 @@ export const EXEC_FLAGS = {
   workdir: {type: 'option', char: 'w', description: 'working directory inside the container'},
   privileged: {type: 'boolean', description: 'give extended privileges to the command'},
   'detach-keys': DETACH_KEYS,
+  filter: {type: 'option', description: 'run in every container matching KEY=VALUE (Docker filter: label=k=v, name=..., status=...); repeatable; then every operand is the command', multiple: true},
+  parallel: {type: 'option', description: 'fan-out: at most N sessions at once (default: all, up to 256; at most 1024)'},
+  'no-prefix': {type: 'boolean', description: 'fan-out: raw output, without the container-name prefix on each line'},
+  json: {type: 'boolean', description: 'fan-out: one JSON object per container on stdout when it ends (the output goes to stderr)'},
+  'fail-fast': {type: 'boolean', description: 'fan-out: stop the other sessions at the first failure'},
+  timeout: {type: 'option', description: 'stop the command after DURATION (500ms, 30s, 2m) and exit 124'},
+  'kill-after': {type: 'option', description: 'with --timeout: SIGKILL what is left DURATION after SIGTERM (default 10s)'},
 } satisfies FlagSpecs
 
 export const ATTACH_FLAGS = {
@@ -48,7 +57,7 @@ export const ATTACH_FLAGS = {
 export type FlagValues = Record<string, boolean | string | string[] | undefined>
 
 export interface ExecFlags {
-  host?: string
+  host?: string[]
   interactive?: boolean
   tty?: boolean
   detach?: boolean
@@ -58,6 +67,13 @@ export interface ExecFlags {
   workdir?: string
   privileged?: boolean
   'detach-keys'?: string
+  filter?: string[]
+  parallel?: string
+  'no-prefix'?: boolean
+  json?: boolean
+  'fail-fast'?: boolean
+  timeout?: string
+  'kill-after'?: string
 }
 
 export interface AttachFlags {

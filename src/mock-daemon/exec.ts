@@ -5,6 +5,7 @@ import type {ExecInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {Container} from './containers.js'
 import {newId} from './containers.js'
+import {spawnExecProcess} from './exec-stop.js'
 import {CLIENT_BUFFER_AFTER_EXIT, discardInput, exitAfterOutput, type OutputStream, type OutputType, pumpStdin} from './hijacked.js'
 import type {MockProcess} from './runtime.js'
 import {detachFilter} from './stdin.js'
@@ -41,14 +42,14 @@ export class ExecRecord {
   /** Starts the process; output must be consumed by the caller. */
   start(): MockProcess {
     const {config, container} = this
-    const proc = container.runtime.spawn({
+    const proc = spawnExecProcess(container, config.cmd, config.env, () => container.runtime.spawn({
       cmd: config.cmd,
       env: [...container.env, ...config.env],
       workdir: config.workdir || container.spec.workdir || undefined,
       user: config.user || undefined,
       tty: config.tty,
       consoleSize: config.consoleSize,
-    })
+    }))
     this.track(proc)
     this.process = proc
     this.started = true
