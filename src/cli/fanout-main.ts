@@ -1,6 +1,7 @@
 // `hijack exec` on many containers at once: a selection (comma-separated names or --filter, on one or
 // more daemons), each container's session on its own hijacked connection, output prefixed line by line,
 // one exit status by a documented rule, and --json results.
+import {setMaxListeners} from 'node:events'
 import {DockerApi} from '../transport/docker-api.js'
 import {UsageError} from '../transport/errors.js'
 import {resolveExecHosts} from './exec-hosts.js'
@@ -65,6 +66,7 @@ export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit
   }
 
   const failFast = new AbortController()
+  setMaxListeners(0, failFast.signal) // one listener per running session
   const verdicts: Array<Verdict | undefined> = []
   await runPool(slots.length, limit, async (index) => {
     const slot = slots[index]

@@ -30,8 +30,9 @@ export function execTokenEnv(token: string): string {
  */
 const STOP_SCRIPT = [
   'm="$1"; n="$2"',
-  `command -v grep >/dev/null 2>&1 && [ -r /proc/self/environ ] || exit ${STOP_UNSUPPORTED}`,
-  'marked() { for d in /proc/[0-9]*; do [ "${d#/proc/}" = "$$" ] || ! grep -qF "$m" "$d/environ" 2>/dev/null || echo "${d#/proc/}"; done; }',
+  `command -v grep >/dev/null 2>&1 && command -v tr >/dev/null 2>&1 && [ -r /proc/self/environ ] || exit ${STOP_UNSUPPORTED}`,
+  // One variable a line: busybox grep stops reading a line at its first NUL.
+  'marked() { for d in /proc/[0-9]*; do [ "${d#/proc/}" = "$$" ] || ! { tr "\\0" "\\n" <"$d/environ"; } 2>/dev/null | grep -qxF "$m" || echo "${d#/proc/}"; done; }',
   'p=$(marked); [ -z "$p" ] && exit 0',
   'kill -TERM $p 2>/dev/null',
   'i=0',
@@ -101,7 +102,7 @@ export async function stopMarkedExec(api: DockerApi, container: string, token: s
     await runSession({socket, tty: false, stdout: out, stderr: out, halfClose: true})
     const code = await exitCodeOf(api, execId)
     if (code === 0) return {stopped: true}
-    if (code === STOP_UNSUPPORTED) return {stopped: false, reason: 'the container has no grep or no /proc to find its processes'}
+    if (code === STOP_UNSUPPORTED) return {stopped: false, reason: 'the container has no grep, tr or /proc to find its processes'}
     if (code === 126 || code === 127) return {stopped: false, reason: 'the container has no sh to run the stop'}
     return {stopped: false, reason: out.text.trim() || `the stop exec exited ${code ?? 'without a status'}`}
   } catch (error) {
