@@ -38,7 +38,7 @@ async function runSingle(flags: ExecFlags, container: string, cmd: string[], env
   const interactive = Boolean(flags.interactive) && !flags.detach
   const detachKeys = resolveDetachKeys(flags['detach-keys'])
   // --timeout: the exec carries a token that the stop finds its processes by.
-  const token = timeoutMs === undefined ? undefined : newExecToken()
+  const token = timeoutMs === undefined ? undefined : await newExecToken()
   if (token) env.push(execTokenEnv(token))
 
   const api = await DockerApi.connect(resolveExecHosts(flags.host)[0])

@@ -2,7 +2,6 @@
 // unique token in its environment, and stopping it is a second exec in the same container that signals
 // every process whose environment carries that token (its children inherit it). The mock daemon reads
 // the same command (parseStopCommand) and does the stop natively.
-import {randomBytes} from 'node:crypto'
 import {Writable} from 'node:stream'
 import type {DockerApi} from './docker-api.js'
 import {DaemonError, HijackError} from './errors.js'
@@ -15,7 +14,9 @@ export const STOP_SCRIPT_NAME = 'hijack-exec-stop'
 /** The stop script's status when the container lacks what it needs (grep, /proc). */
 export const STOP_UNSUPPORTED = 3
 
-export function newExecToken(): string {
+/** A fresh token. node:crypto is loaded only here: loading it costs every plain exec several ms. */
+export async function newExecToken(): Promise<string> {
+  const {randomBytes} = await import('node:crypto')
   return randomBytes(16).toString('hex')
 }
 

@@ -7,6 +7,9 @@ import t, {type Test} from 'tap'
 import {hijack, type CliResult} from '../helpers/cli.js'
 import {TARGETS, type ContainerSpec, type Target} from '../helpers/targets.js'
 
+// 50 containers and several stops take minutes on a loaded two-core machine.
+t.setTimeout(30 * 60_000)
+
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
 const COUNTS = {mock: 50, dockerd: 5}
 const names = (n: number): string[] => Array.from({length: n}, (_, i) => `fan${String(i).padStart(2, '0')}`)

@@ -53,7 +53,7 @@ export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetR
     if (slot.error) throw slot.error
     if (run.cancel.aborted) return result({kind: 'cancelled'}, null, 'not started: --fail-fast')
     const api = await run.api
-    const token = newExecToken()
+    const token = await newExecToken()
     const execId = await api.createExec(slot.ref, {
       AttachStdin: run.input !== undefined, AttachStdout: true, AttachStderr: true, Tty: false,
       Cmd: spec.cmd,
