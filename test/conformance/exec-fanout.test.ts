@@ -176,11 +176,14 @@ for (const [targetName, start] of TARGETS) {
 
     t.test('--timeout in fan-out: 124 wins over other failures, every command stopped', async (t) => {
       const m = marker()
-      const r = await run(['--timeout', '1s', '--filter', 'name=fan', 'sh', '-c', `echo "partial $NAME"; [ "$NAME" = fan00 ] && exit 3; sleep ${m}`])
-      t.equal(r.code, 124)
+      const r = await run(['--timeout', '2s', '--filter', 'name=fan', 'sh', '-c', `echo "partial $NAME"; [ "$NAME" = fan00 ] && exit 3; sleep ${m}`])
+      t.equal(r.code, 124, '124 although fan00 failed with 3 first')
       const out = byPrefix(t, r.stdout.toString())
       t.equal(out.size, count, 'partial output from every container')
-      t.equal((r.stderr.toString().match(/timed out after 1s: the command was stopped/g) ?? []).length, count - 1)
+      // fan00 exits at once, unless a loaded machine keeps it from doing so within the 2 s.
+      const stopped = (r.stderr.toString().match(/timed out after 2s: the command was stopped/g) ?? []).length
+      t.ok(stopped >= count - 1, `${stopped} commands stopped`)
+      t.notMatch(r.stderr.toString(), /may still be running/)
       for (const name of all) t.same(await survivors(target, name, `sleep ${m}`), [], `nothing left in ${name}`)
     })
   })
