@@ -55,6 +55,17 @@ const run = (name, ...cmd) => docker('run', '-d', '--network', 'none', '--name',
 run('bench', 'sleep', '1000000')
 const daemonVersion = docker('version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})')
 
+// Fan-out (issue 14). BENCH_ONLY=fanout runs only these rows and prints them.
+const {benchFanoutExec, benchFanoutMemory, fanoutRows} = await import('./fanout.js')
+const fanoutExec = benchFanoutExec({env, host, hijack: `${shellQuote(process.execPath)} ${shellQuote(hijackBin)}`, docker, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 5)})
+const fanoutMemory = await benchFanoutMemory({env, hijackCmd: [process.execPath, hijackBin], runs: 3})
+const fanoutTable = fanoutRows(fanoutExec, fanoutMemory)
+console.error('bench: fan-out: done')
+if (process.env.BENCH_ONLY === 'fanout') {
+  process.stdout.write(`${fanoutTable}\n`)
+  process.exit(0)
+}
+
 const input = join(work, 'random-256m')
 {
   const out = createWriteStream(input)
@@ -286,6 +297,10 @@ sshd on 127.0.0.1 (${PAIRS.remoteLatency} pairs for latency). One \`exec c true\
 hijack and ${sshLogins?.docker ?? '?'} with docker (counted in sshd's log).` : ''}
 
 ${table}
+
+## Fan-out
+
+${fanoutTable}
 
 ${copy ? `## CPU per GiB
 

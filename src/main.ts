@@ -38,8 +38,10 @@ function fastCommand(args: string[]): FastCommand | undefined {
   if (process.env.HIJACK_NO_FAST_PATH) return undefined
   const [command, ...rest] = args
   if (command === 'exec') {
-    const parsed = fastParse(rest, EXEC_FLAGS, 2)
-    return parsed && {command, flags: parsed.flags as ExecFlags, argv: parsed.argv}
+    // With --filter every operand is the command, so one is enough.
+    const parsed = fastParse(rest, EXEC_FLAGS, 1)
+    if (!parsed || parsed.argv.length < (parsed.flags.filter ? 1 : 2)) return undefined
+    return {command, flags: parsed.flags as ExecFlags, argv: parsed.argv}
   }
   if (command === 'attach') {
     const parsed = fastParse(rest, ATTACH_FLAGS, 1, 1)

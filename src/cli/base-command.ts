@@ -17,6 +17,17 @@ export abstract class HijackCommand extends Command {
     return this.exit(exitCode)
   }
 
+  /** Docker's words for too few (or, with exactArgs, too many) arguments; exit 1. */
+  protected missingArgs(): never {
+    const ctor = this.constructor as typeof HijackCommand
+    const name = `hijack ${this.id ?? ''}`.trim()
+    return this.fail(
+      `"${name}" requires ${ctor.exactArgs ? 'exactly' : 'at least'} ${ctor.minArgs} argument${ctor.minArgs === 1 ? '' : 's'}.\n` +
+        `See '${name} --help'.\n\nUsage:  ${name} ${ctor.dockerUsage}\n\n${ctor.summary ?? ''}\n`,
+      1,
+    )
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
     const ctor = this.constructor as typeof HijackCommand
@@ -24,13 +35,7 @@ export abstract class HijackCommand extends Command {
     if (expectedFailure(error)) return this.exit(reportError(error))
     // oclif does not export its parser error classes; their names are stable across 4.x.
     const kind = error.constructor.name
-    if (kind === 'RequiredArgsError' || (kind === 'UnexpectedArgsError' && ctor.exactArgs)) {
-      return this.fail(
-        `"${name}" requires ${ctor.exactArgs ? 'exactly' : 'at least'} ${ctor.minArgs} argument${ctor.minArgs === 1 ? '' : 's'}.\n` +
-          `See '${name} --help'.\n\nUsage:  ${name} ${ctor.dockerUsage}\n\n${ctor.summary ?? ''}\n`,
-        1,
-      )
-    }
+    if (kind === 'RequiredArgsError' || (kind === 'UnexpectedArgsError' && ctor.exactArgs)) return this.missingArgs()
     if (kind === 'NonExistentFlagsError') {
       const flag = error.message.match(/Nonexistent flags?: ([^\s,]+)/)?.[1] ?? error.message
       return this.fail(`unknown flag: ${flag}\nSee '${name} --help'.`, 125)

@@ -1,20 +1,47 @@
-import {DockerApi, HijackError, resolveEndpoint} from '../transport/index.js'
-import {expandEnvFlag, readEnvFile} from './env.js'
+import {DockerApi, execTokenEnv, HijackError, newExecToken, stopMarkedExec, UsageError} from '../transport/index.js'
+import {parseDuration} from './duration.js'
+import {TIMED_OUT_EXIT, timeoutMessage, withDeadline} from './exec-deadline.js'
 import {execExitCode} from './exec-exit-code.js'
+import {resolveExecHosts} from './exec-hosts.js'
+import {expandEnvFlag, readEnvFile} from './env.js'
+import {isFanout} from './fanout-mode.js'
 import type {ExecFlags} from './flag-specs.js'
+import {printLine} from './report.js'
 import {terminalSize} from './terminal.js'
 import {resolveDetachKeys, runTerminalSession} from './terminal-session.js'
 
+/** Default grace between SIGTERM and SIGKILL for --timeout, as `timeout -k` is usually given. */
+const DEFAULT_KILL_AFTER = '10s'
+
 /** `hijack exec`: returns the exit status; expected failures throw a HijackError carrying theirs. */
 export async function runExec(flags: ExecFlags, container: string, cmd: string[]): Promise<number> {
-  const tty = Boolean(flags.tty)
-  const interactive = Boolean(flags.interactive) && !flags.detach
-  const detachKeys = resolveDetachKeys(flags['detach-keys'])
+  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration('timeout', flags.timeout)
+  if (flags['kill-after'] !== undefined && timeoutMs === undefined) throw new UsageError('--kill-after needs --timeout')
+  const killAfterMs = parseDuration('kill-after', flags['kill-after'] ?? DEFAULT_KILL_AFTER)
+  if (timeoutMs !== undefined && flags.detach) throw new UsageError('--timeout cannot be used with -d: nothing waits for a detached command')
   const env: string[] = []
   for (const file of flags['env-file'] ?? []) env.push(...(await readEnvFile(file)))
   for (const entry of flags.env ?? []) env.push(expandEnvFlag(entry))
 
-  const api = await DockerApi.connect(resolveEndpoint(flags).host)
+  // Several containers or daemons: loaded only then, so a plain exec starts as fast as before.
+  if (isFanout(flags, container)) {
+    const {runFanout} = await import('./fanout-main.js')
+    return runFanout(flags, [container, ...cmd], {
+      env, user: flags.user, workdir: flags.workdir, privileged: flags.privileged, timeoutMs, killAfterMs,
+    })
+  }
+  return runSingle(flags, container, cmd, env, timeoutMs, killAfterMs)
+}
+
+async function runSingle(flags: ExecFlags, container: string, cmd: string[], env: string[], timeoutMs: number | undefined, killAfterMs: number): Promise<number> {
+  const tty = Boolean(flags.tty)
+  const interactive = Boolean(flags.interactive) && !flags.detach
+  const detachKeys = resolveDetachKeys(flags['detach-keys'])
+  // --timeout: the exec carries a token that the stop finds its processes by.
+  const token = timeoutMs === undefined ? undefined : await newExecToken()
+  if (token) env.push(execTokenEnv(token))
+
+  const api = await DockerApi.connect(resolveExecHosts(flags)[0])
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
   if (interactive && tty && !process.stdin.isTTY) {
@@ -40,13 +67,23 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   }
 
   const {socket} = await api.startExec(execId, tty, consoleSize)
-  const stopped = await runTerminalSession({
+  const abort = token ? new AbortController() : undefined
+  const session = runTerminalSession({
     socket,
     tty,
     withStdin: interactive,
     halfClose: true,
     detachKeys: detachKeys.keys,
     resize: (h, w) => api.resizeExec(execId, h, w),
+    signal: abort?.signal,
   })
-  return stopped ?? execExitCode(api, execId)
+  if (!token || !abort) return (await session) ?? execExitCode(api, execId)
+  const ended = await withDeadline(session, {
+    timeoutMs,
+    stop: () => stopMarkedExec(api, container, token, killAfterMs, flags.user),
+    abort: () => abort.abort(),
+  })
+  if (ended.ended === 'done') return ended.value ?? execExitCode(api, execId)
+  printLine(timeoutMessage(`${container}: `, timeoutMs ?? 0, ended.stop))
+  return TIMED_OUT_EXIT
 }

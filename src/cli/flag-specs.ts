@@ -46,6 +46,9 @@ const DETACH_KEYS: OptionSpec = {type: 'option', description: 'override the key 
 
 export const EXEC_FLAGS = {
   ...ENDPOINT_FLAGS,
+  // exec: -H and --context repeat, one daemon per value (fan-out across daemons).
+  host: {...HOST, description: `${HOST.description}; repeat to run on several daemons`, multiple: true},
+  context: {...ENDPOINT_FLAGS.context, description: `${ENDPOINT_FLAGS.context.description}; repeat to run on several daemons`, multiple: true},
   interactive: {type: 'boolean', char: 'i', description: 'keep STDIN open and copy it to the command'},
   tty: {type: 'boolean', char: 't', description: 'allocate a pseudo-TTY'},
   detach: {type: 'boolean', char: 'd', description: 'detached mode: run the command in the background'},
@@ -55,6 +58,13 @@ export const EXEC_FLAGS = {
   workdir: {type: 'option', char: 'w', description: 'working directory inside the container'},
   privileged: {type: 'boolean', description: 'give extended privileges to the command'},
   'detach-keys': DETACH_KEYS,
+  filter: {type: 'option', description: 'run in every container matching KEY=VALUE (Docker filter: label=k=v, name=..., status=...); repeatable; then every operand is the command', multiple: true},
+  parallel: {type: 'option', description: 'fan-out: at most N sessions at once (default: all, up to 256; at most 1024)'},
+  'no-prefix': {type: 'boolean', description: 'fan-out: raw output, without the container-name prefix on each line'},
+  json: {type: 'boolean', description: 'fan-out: one JSON object per container on stdout when it ends (the output goes to stderr)'},
+  'fail-fast': {type: 'boolean', description: 'fan-out: stop the other sessions at the first failure'},
+  timeout: {type: 'option', description: 'stop the command after DURATION (500ms, 30s, 2m) and exit 124'},
+  'kill-after': {type: 'option', description: 'with --timeout: SIGKILL what is left DURATION after SIGTERM (default 10s)'},
 } satisfies FlagSpecs
 
 export const ATTACH_FLAGS = {
@@ -68,7 +78,9 @@ export const ATTACH_FLAGS = {
 /** Parsed flag values, as oclif and the fast parser both produce them. */
 export type FlagValues = Record<string, boolean | string | string[] | undefined>
 
-export interface ExecFlags extends EndpointFlags {
+export interface ExecFlags extends Omit<EndpointFlags, 'host' | 'context'> {
+  host?: string[]
+  context?: string[]
   interactive?: boolean
   tty?: boolean
   detach?: boolean
@@ -78,6 +90,13 @@ export interface ExecFlags extends EndpointFlags {
   workdir?: string
   privileged?: boolean
   'detach-keys'?: string
+  filter?: string[]
+  parallel?: string
+  'no-prefix'?: boolean
+  json?: boolean
+  'fail-fast'?: boolean
+  timeout?: string
+  'kill-after'?: string
 }
 
 export interface AttachFlags extends EndpointFlags {

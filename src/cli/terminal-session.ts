@@ -29,7 +29,7 @@ export function resolveDetachKeys(flag: string | undefined): {spec: string | und
 const FILE_READ_SIZE = 512 * 1024
 
 /** Our stdin as a stream: a file in large reads (Node's own are 64 KiB); pipes and terminals keep process.stdin. */
-function inputStream(): Readable {
+export function inputStream(): Readable {
   try {
     if (fstatSync(0).isFile()) return createReadStream('', {fd: 0, highWaterMark: FILE_READ_SIZE, autoClose: false})
   } catch {

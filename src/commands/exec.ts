@@ -10,7 +10,11 @@ export default class Exec extends HijackCommand {
   static override summary = 'Execute a command in a running container'
   static override description = `Like docker exec, over the Engine API's hijacked connection.
 Everything after CONTAINER COMMAND is passed to the command. Exit status is the command's own;
-1 for daemon, connection and stream errors; 125 for bad flags (see the README for the full list).`
+1 for daemon, connection and stream errors; 125 for bad flags; 124 when --timeout expired.
+
+Several containers (a,b,c, or --filter KEY=VALUE and no CONTAINER operand) run at once, each line of
+output prefixed with its container's name; the exit status is 124 if any timed out, else the first
+non-zero status in selection order (see the README).`
   static override dockerUsage = '[OPTIONS] CONTAINER COMMAND [ARG...]'
   static override usage = 'exec [OPTIONS] CONTAINER COMMAND [ARG...]'
   static override minArgs = 2
@@ -18,12 +22,15 @@ Everything after CONTAINER COMMAND is passed to the command. Exit status is the 
   static override examples = [
     '<%= config.bin %> exec mycontainer ls -la /',
     'tar c . | <%= config.bin %> exec -i mycontainer tar x -C /dst',
+    '<%= config.bin %> exec --filter label=app=web --timeout 30s sh -c "uptime"',
+    '<%= config.bin %> exec --json web1,web2,web3 cat /etc/hostname',
     '<%= config.bin %> exec -it mycontainer sh',
   ]
 
+  // Not required for oclif: with --filter every operand is the command; run() checks the count.
   static override args = {
-    container: Args.string({description: 'container name or id', required: true, ignoreStdin: true}),
-    command: Args.string({description: 'command to run, followed by its arguments', required: true, ignoreStdin: true}),
+    container: Args.string({description: 'container name or id; several as a,b,c', ignoreStdin: true}),
+    command: Args.string({description: 'command to run, followed by its arguments', ignoreStdin: true}),
   }
 
   static override flags = oclifFlags(EXEC_FLAGS)
@@ -32,7 +39,9 @@ Everything after CONTAINER COMMAND is passed to the command. Exit status is the 
     const {flags} = await this.parse(Exec)
     // oclif's argv is sorted by first occurrence, which reorders repeated operands (`exec c echo c`):
     // take them from after the `--` that argv shaping puts before the operands.
-    const [container, ...cmd] = operandsAfterSeparator(this.argv, COMMAND_SHAPES.exec)
+    const operands = operandsAfterSeparator(this.argv, COMMAND_SHAPES.exec)
+    if (operands.length < ((flags as ExecFlags).filter?.length ? 1 : 2)) this.missingArgs()
+    const [container, ...cmd] = operands
     const code = await runExec(flags as ExecFlags, container, cmd)
     if (code !== 0) this.exit(code)
   }

@@ -1,4 +1,4 @@
-import type {ContainerInspectInfo, ExecInspectInfo} from 'dockerode'
+import type {ContainerInfo, ContainerInspectInfo, ExecInspectInfo} from 'dockerode'
 import {hijack, type Hijacked} from './hijack.js'
 import type {DockerHost} from './host.js'
 import {HttpClient, parseJson} from './request.js'
@@ -97,6 +97,13 @@ export class DockerApi {
 
   inspectContainer(id: string): Promise<ContainerInspectInfo> {
     return this.http.requestJson({method: 'GET', path: this.path(`/containers/${encodeURIComponent(id)}/json`)})
+  }
+
+  /** `GET /containers/json`; `filters` in Docker's JSON map form, e.g. {label: ['a=b']}. */
+  listContainers(filters: Record<string, string[]>, all = false): Promise<ContainerInfo[]> {
+    const map = Object.fromEntries(Object.entries(filters).map(([key, values]) => [key, Object.fromEntries(values.map((v) => [v, true]))]))
+    const query = new URLSearchParams({...(all && {all: '1'}), filters: JSON.stringify(map)})
+    return this.http.requestJson({method: 'GET', path: this.path(`/containers/json?${query}`)})
   }
 
   async createExec(container: string, body: ExecCreateOptions): Promise<string> {

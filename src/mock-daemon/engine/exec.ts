@@ -2,6 +2,7 @@
 // for inspect. No sockets: the API streams a running exec over a hijacked connection (api/exec.ts).
 import type {ExecInspectInfo} from 'dockerode'
 import {type Container, newId} from './container.js'
+import {spawnExecProcess} from './exec-stop.js'
 import {exitAfterOutput} from './process-output.js'
 import type {MockProcess} from './runtime.js'
 
@@ -52,14 +53,14 @@ export class ExecRecord {
   start(): MockProcess {
     const {config, container} = this
     if (this.current !== 'created') throw new Error(`exec ${this.id} has already run`)
-    const proc = container.runtime.spawn({
+    const proc = spawnExecProcess(container, config.cmd, config.env, () => container.runtime.spawn({
       cmd: config.cmd,
       env: [...container.env, ...config.env],
       workdir: config.workdir || container.spec.workdir || undefined,
       user: config.user || undefined,
       tty: config.tty,
       consoleSize: config.consoleSize,
-    })
+    }))
     this.track(proc)
     this.process = proc
     this.current = 'running'

@@ -1,0 +1,96 @@
+// Fan-out rows of `npm run bench` (issue 14): many execs at once against shell loops of `docker exec`,
+// and hijack's peak memory for 1,000 sessions on the mock daemon. Alternating runs; outputs checked.
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`
+
+/** Wall seconds of a bash script (bash's `time`), and its stdout. */
+function timed(env, script) {
+  const out = execFileSync('bash', ['-c', `TIMEFORMAT='%3R'; { time { ${script} ; } > "$OUT" ; } 2>&1`], {
+    env: {...env, LC_ALL: 'C', OUT: env.OUT}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return {wall: Number(out.trim().split('\n').pop()), output: readFileSync(env.OUT, 'utf8')}
+}
+
+/**
+ * 100 execs of `sh -c 'echo $HOSTNAME'` across 10 containers: hijack (10 runs of `exec --filter`, each
+ * 10 sessions at once) against a bash loop of 100 `docker exec` and against `xargs -P 10 docker exec`.
+ */
+export function benchFanoutExec({env, host, hijack, docker, rounds}) {
+  const names = Array.from({length: 10}, (_, i) => `fanb${i}`)
+  for (const name of names) docker('run', '-d', '--network', 'none', '--name', name, '--label', 'bench=fan', 'hijack-test/busybox', 'sleep', '1000000')
+  const hostnames = new Set(names.map((n) => docker('inspect', '--format', '{{.Config.Hostname}}', n)))
+  const dir = mkdtempSync('/tmp/hj-bf-')
+  const list = join(dir, 'list')
+  writeFileSync(list, `${Array.from({length: 100}, (_, i) => names[i % 10]).join('\n')}\n`)
+  const e = {...env, OUT: join(dir, 'out')}
+  const cmd = `sh -c 'echo $HOSTNAME'`
+  const runs = {
+    hijack: `for i in 1 2 3 4 5 6 7 8 9 10; do ${hijack} exec -H ${host} --no-prefix --filter label=bench=fan ${cmd} || exit 1; done`,
+    loop: `while read -r c; do docker -H ${host} exec "$c" ${cmd} || exit 1; done < ${list}`,
+    xargs: `xargs -P 10 -I{} docker -H ${host} exec {} ${cmd} < ${list}`,
+  }
+  const results = {hijack: [], loop: [], xargs: []}
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, script] of Object.entries(runs)) {
+      const {wall, output} = timed(e, script)
+      const lines = output.trim().split('\n')
+      if (lines.length !== 100 || !lines.every((l) => hostnames.has(l))) throw new Error(`bench: wrong output from ${name}: ${lines.length} lines`)
+      results[name].push(wall)
+    }
+  }
+  for (const name of names) docker('rm', '-f', name)
+  rmSync(dir, {recursive: true, force: true})
+  const h = median(results.hijack)
+  return {hijack: h, loop: median(results.loop), xargs: median(results.xargs), rounds}
+}
+
+/** Peak RSS (GNU time) of `hijack exec --parallel 256` over 1,000 containers of a mock daemon. */
+export async function benchFanoutMemory({env, hijackCmd, runs}) {
+  const dir = mkdtempSync('/tmp/hj-bm-')
+  const config = join(dir, 'config.json')
+  const containers = Array.from({length: 1000}, (_, i) => ({name: `m${String(i).padStart(4, '0')}`, runtime: 'builtin', cmd: ['sleep', 'infinity']}))
+  writeFileSync(config, JSON.stringify({containers}))
+  const socket = join(dir, 'd.sock')
+  const daemon = spawn(process.execPath, [...hijackCmd.slice(1), 'mock-daemon', '--socket', socket, '--config', config], {env, stdio: ['ignore', 'pipe', 'inherit']})
+  await new Promise((resolve, reject) => {
+    daemon.stdout.on('data', (d) => String(d).includes('listening') && resolve())
+    daemon.on('exit', () => reject(new Error('bench: mock daemon exited')))
+  })
+  const rss = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      const timeFile = join(dir, 'time')
+      const script = `/usr/bin/time -f '%e %M' -o ${timeFile} ${hijackCmd.map(shellQuote).join(' ')} exec -H unix://${socket} --parallel 256 --json --filter name=m echo hello | grep -c '"exitCode":0'`
+      const count = Number(execFileSync('bash', ['-o', 'pipefail', '-c', script], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim())
+      if (count !== 1000) throw new Error(`bench: ${count} of 1000 sessions succeeded`)
+      const [wall, kib] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
+      rss.push({wall, mib: kib / 1024})
+    }
+  } finally {
+    daemon.kill('SIGTERM')
+    await new Promise((resolve) => daemon.once('exit', resolve))
+    rmSync(dir, {recursive: true, force: true})
+  }
+  return {rssMiB: median(rss.map((r) => r.mib)), wall: median(rss.map((r) => r.wall)), runs}
+}
+
+/** Markdown rows for the fan-out section. */
+export function fanoutRows(exec, memory) {
+  const loopRatio = exec.loop / exec.hijack
+  const xargsRatio = exec.xargs / exec.hijack
+  return [
+    `| fan-out rows (${exec.rounds} alternating rounds) | wall (s) median | speed-up of hijack | target |`,
+    '| --- | ---: | ---: | --- |',
+    `| hijack: 10 x \`exec --filter label=bench=fan sh -c 'echo $HOSTNAME'\` (100 execs, 10 containers) | ${exec.hijack.toFixed(2)} | | |`,
+    `| bash loop of 100 \`docker exec\` | ${exec.loop.toFixed(2)} | ${loopRatio.toFixed(2)}x | ${loopRatio >= 5 ? 'met' : 'not met'} (>= 5x) |`,
+    `| \`xargs -P 10 docker exec\` (100) | ${exec.xargs.toFixed(2)} | ${xargsRatio.toFixed(2)}x | ${xargsRatio > 1 ? 'met' : 'not met'} (> 1x) |`,
+    `| hijack \`exec --parallel 256\` over 1,000 mock containers: peak RSS (MiB), median of ${memory.runs} | ${memory.rssMiB.toFixed(1)} | | ${memory.rssMiB <= 128 ? 'met' : 'not met'} (<= 128 MiB) |`,
+  ].join('\n')
+}

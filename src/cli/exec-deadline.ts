@@ -1,0 +1,70 @@
+// --timeout: lets an exec run for so long, then stops its command inside the container (exec-stop)
+// and lets the output that arrived be delivered before the session is closed.
+import type {StopOutcome} from '../transport/exec-stop.js'
+
+/** After a stop, how long the output may take to end by itself before the session is cut. */
+export const DRAIN_AFTER_STOP_MS = 500
+/** The `timeout` command's status for "timed out", which hijack uses too. */
+export const TIMED_OUT_EXIT = 124
+
+export interface DeadlineOptions {
+  /** Undefined: no time limit (only `cancel`). */
+  timeoutMs?: number
+  /** Stops the command early, as an expiry does (fan-out's --fail-fast). */
+  cancel?: AbortSignal
+  /** Stops the command; resolves once it is gone or cannot be stopped. */
+  stop: () => Promise<StopOutcome>
+  /** Ends the session when its output has not ended by itself after the stop. */
+  abort: () => void
+}
+
+export type DeadlineResult<T> = {ended: 'done'; value: T} | {ended: 'timeout' | 'cancelled'; stop: StopOutcome}
+
+const settledWithin = (work: Promise<unknown>, ms: number): Promise<void> => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms)
+  work.then(() => {
+    clearTimeout(timer)
+    resolve()
+  }, () => {
+    clearTimeout(timer)
+    resolve()
+  })
+})
+
+/**
+ * Runs `work` (a session) until it ends, the deadline passes or `cancel` fires; in the last two cases
+ * the command is stopped, and the session's own errors no longer matter.
+ */
+export async function withDeadline<T>(work: Promise<T>, options: DeadlineOptions): Promise<DeadlineResult<T>> {
+  let timer: NodeJS.Timeout | undefined
+  let onCancel: (() => void) | undefined
+  const interrupted = new Promise<'timeout' | 'cancelled'>((resolve) => {
+    if (options.timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), options.timeoutMs)
+    onCancel = () => resolve('cancelled')
+    if (options.cancel?.aborted) onCancel()
+    else options.cancel?.addEventListener('abort', onCancel, {once: true})
+  })
+  const first = await Promise.race([work.then((value) => ({value})), interrupted]).finally(() => {
+    clearTimeout(timer)
+    if (onCancel) options.cancel?.removeEventListener('abort', onCancel)
+  })
+  if (typeof first === 'object') return {ended: 'done', value: first.value}
+  const stop = await options.stop()
+  // Stopped: the output ends as the processes die. Not stopped: it may never end.
+  if (stop.stopped) await settledWithin(work, DRAIN_AFTER_STOP_MS)
+  options.abort()
+  await work.catch(() => {})
+  return {ended: first, stop}
+}
+
+/** The line hijack prints for a timed-out exec. */
+export function timeoutMessage(where: string, timeoutMs: number, stop: StopOutcome): string {
+  const after = `${where}timed out after ${formatMs(timeoutMs)}`
+  return stop.stopped
+    ? `${after}: the command was stopped`
+    : `${after}: the command could not be stopped (${stop.reason}); it may still be running`
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}

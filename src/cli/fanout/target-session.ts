@@ -1,0 +1,101 @@
+// One container of a fan-out: create the exec (marked, so it can be stopped), stream it into its
+// writers, and turn whatever happens into an outcome. Errors stay with this container.
+import {finished} from 'node:stream/promises'
+import type {PassThrough} from 'node:stream'
+import type {DockerApi} from '../../transport/docker-api.js'
+import {HijackError} from '../../transport/errors.js'
+import {execTokenEnv, newExecToken, stopMarkedExec} from '../../transport/exec-stop.js'
+import {runSession} from '../../transport/session.js'
+import {withDeadline, timeoutMessage} from '../exec-deadline.js'
+import {execExitCode} from '../exec-exit-code.js'
+import type {CountingWriter} from './line-prefixer.js'
+import type {ExecOutcome, Verdict} from './results.js'
+import type {Slot} from './selection.js'
+
+export interface ExecSpec {
+  cmd: string[]
+  env: string[]
+  user?: string
+  workdir?: string
+  privileged?: boolean
+  timeoutMs?: number
+  killAfterMs: number
+}
+
+export interface TargetRun {
+  slot: Slot
+  api: Promise<DockerApi>
+  /** Its share of our stdin (-i), or undefined. */
+  input?: PassThrough
+  writers: {stdout: CountingWriter; stderr: CountingWriter}
+  /** --fail-fast: stop this one too. */
+  cancel: AbortSignal
+  /** Prints one of our own lines (errors, timeouts) with this container's prefix. */
+  say: (message: string) => void
+}
+
+export interface TargetResult {
+  outcome: ExecOutcome
+  verdict: Verdict
+}
+
+export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetResult> {
+  const {slot, writers} = run
+  const started = Date.now()
+  const result = (verdict: Verdict, exitCode: number | null, error: string | null): TargetResult => ({
+    verdict,
+    outcome: {
+      container: slot.name, host: slot.host.url, exitCode, durationMs: Date.now() - started,
+      bytesOut: writers.stdout.bytes, bytesErr: writers.stderr.bytes, error, timedOut: verdict.kind === 'timed-out',
+    },
+  })
+  try {
+    if (slot.error) throw slot.error
+    if (run.cancel.aborted) return result({kind: 'cancelled'}, null, 'not started: --fail-fast')
+    const api = await run.api
+    const token = await newExecToken()
+    const execId = await api.createExec(slot.ref, {
+      AttachStdin: run.input !== undefined, AttachStdout: true, AttachStderr: true, Tty: false,
+      Cmd: spec.cmd,
+      Env: [...spec.env, execTokenEnv(token)],
+      ...(spec.workdir && {WorkingDir: spec.workdir}),
+      ...(spec.user && {User: spec.user}),
+      ...(spec.privileged && {Privileged: true}),
+    })
+    const {socket} = await api.startExec(execId, false)
+    const abort = new AbortController()
+    const session = runSession({
+      socket, tty: false, stdin: run.input, stdout: writers.stdout, stderr: writers.stderr, halfClose: true, signal: abort.signal,
+    })
+    const ended = await withDeadline(session, {
+      timeoutMs: spec.timeoutMs,
+      cancel: run.cancel,
+      stop: () => stopMarkedExec(api, slot.ref, token, spec.killAfterMs, spec.user),
+      abort: () => abort.abort(),
+    })
+    await endWriters(run)
+    if (ended.ended === 'timeout') {
+      const message = timeoutMessage('', spec.timeoutMs ?? 0, ended.stop)
+      run.say(message)
+      return result({kind: 'timed-out'}, null, message)
+    }
+    if (ended.ended === 'cancelled') {
+      return result({kind: 'cancelled'}, null, ended.stop.stopped ? 'stopped: --fail-fast' : `stopped: --fail-fast, but ${ended.stop.reason}; it may still be running`)
+    }
+    const code = await execExitCode(api, execId)
+    return result(code === 0 ? {kind: 'ok'} : {kind: 'failed', code}, code, null)
+  } catch (error) {
+    if (!(error instanceof HijackError)) throw error
+    await endWriters(run)
+    run.say(error.message)
+    return result({kind: 'failed', code: error.exitCode}, null, error.message)
+  }
+}
+
+/** Flushes the last partial lines; a writer that failed has nothing more to give. */
+async function endWriters(run: TargetRun): Promise<void> {
+  const {stdout, stderr} = run.writers
+  if (!stdout.writableEnded) stdout.end()
+  if (!stderr.writableEnded) stderr.end()
+  await Promise.all([finished(stdout).catch(() => {}), finished(stderr).catch(() => {})])
+}
