@@ -7,7 +7,7 @@ import {OutputGate} from '../../src/cli/fanout/output-gate.js'
 import {fanoutExitCode, jsonLine} from '../../src/cli/fanout/results.js'
 import {parseFilters, parseNames} from '../../src/cli/fanout/selection.js'
 import {StdinFanout} from '../../src/cli/fanout/stdin-fanout.js'
-import {parseStopCommand, stopCommand} from '../../src/transport/exec-stop.js'
+import {parseStopCommand, stopCommand} from '../../src/protocol/exec-stop.js'
 import {UsageError} from '../../src/transport/errors.js'
 
 /** A destination that takes `accept` writes before it needs a drain, and keeps what it got. */
