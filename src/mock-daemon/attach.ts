@@ -14,6 +14,8 @@ export interface AttachOptions {
   logs: boolean
   stream: boolean
   detachKeys: string
+  /** The client's half-close ends stdin even without StdinOnce (podman flavor). */
+  halfCloseEndsStdin?: boolean
 }
 
 export interface AttachSession {
@@ -42,7 +44,7 @@ export function runAttach(container: Container, session: AttachSession, options:
   closed.then(detach)
   const connectStdin = (proc: MockProcess): void => {
     const stdinOnce = (): void => {
-      if (container.spec.stdinOnce && container.process === proc) proc.stdin.end()
+      if ((container.spec.stdinOnce || options.halfCloseEndsStdin) && container.process === proc) proc.stdin.end()
     }
     let target: Writable = proc.stdin
     if (container.spec.tty) {

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {ConfigError, type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
+import {FLAVORS, type Flavor, isFlavor} from './flavor.js'
 import {BuiltinRuntime} from './runtime-builtin.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Runtime} from './runtime.js'
@@ -13,6 +14,7 @@ import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
+export {FLAVORS, type Flavor} from './flavor.js'
 export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
 export type {RequestRecord} from './server.js'
 export type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
@@ -27,6 +29,8 @@ export interface MockDaemonOptions {
   unsafeListen?: boolean
   /** The config object, or a path to a JSON file. */
   config?: MockConfig | string
+  /** The engine imitated where engines differ: "docker" (default) or "podman"; wins over the config's. */
+  flavor?: Flavor
   /** Daemon-wide faults: an object like a container's `faults`, or `NAME=VALUE` strings. A container's own win. */
   faults?: Faults | Record<string, unknown> | string[]
   /** true: one line per request to stderr; a function receives the lines instead. */
@@ -164,7 +168,9 @@ function checkLimits(limits: Limits): Limits {
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
-  const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
+  const {containers: specs, defaultRuntime, flavor: configFlavor} = await daemonConfig(options.config)
+  const flavor = options.flavor ?? configFlavor
+  if (flavor !== undefined && !isFlavor(flavor)) throw new ConfigError(`flavor: expected one of ${FLAVORS.join(', ')}`)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
   const mock = new MockServer({
@@ -174,6 +180,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     defaultRuntime,
     limits: checkLimits({...DEFAULT_LIMITS, ...options.limits}),
     log,
+    flavor,
   })
   const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))
   server.on('error', () => {}) // after listen, accept errors (EMFILE) must not kill a test run

@@ -5,6 +5,7 @@ import {runAttach} from './attach.js'
 import {type ContainerSpec, isRuntimeName, type RuntimeName} from './config.js'
 import {AmbiguousError, type Container, parseSignal, type WaitCondition} from './containers.js'
 import {ExecRecord, runDetached, runExec} from './exec.js'
+import {flavorBehaviour} from './flavor.js'
 import {ApiError} from './http.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Exchange} from './server.js'
@@ -75,7 +76,7 @@ function container(ex: Exchange, ref: string): Container {
     if (error instanceof AmbiguousError) throw new ApiError(400, error.message)
     throw error
   }
-  if (!found) throw new ApiError(404, `No such container: ${ref}`)
+  if (!found) throw new ApiError(404, flavorBehaviour(ex.server.options.flavor).noSuchContainer(ref))
   return found
 }
 
@@ -106,6 +107,7 @@ function ping(ex: Exchange): void {
   ex.send(200, Buffer.from('OK'), 'text/plain; charset=utf-8', {
     'Cache-Control': 'no-cache, no-store, must-revalidate',
     Pragma: 'no-cache',
+    ...flavorBehaviour(ex.server.options.flavor).pingHeaders,
   })
 }
 
@@ -370,7 +372,9 @@ async function removeContainer(ex: Exchange, ref: string): Promise<void> {
 }
 
 function inspectContainer(ex: Exchange, ref: string): void {
-  ex.sendJson(200, container(ex, ref).inspect())
+  const info = container(ex, ref).inspect()
+  if (!flavorBehaviour(ex.server.options.flavor).reportsStdinOnce) info.Config.StdinOnce = false
+  ex.sendJson(200, info)
 }
 
 interface ExecCreateBody {
@@ -461,6 +465,7 @@ async function attach(ex: Exchange, ref: string): Promise<void> {
     logs: boolQuery(ex, 'logs'),
     stream: boolQuery(ex, 'stream'),
     detachKeys: detachKeys(ex.query.get('detachKeys') ?? ''),
+    halfCloseEndsStdin: flavorBehaviour(ex.server.options.flavor).halfCloseEndsStdin,
   }
   if (!options.logs && !options.stream) throw new ApiError(400, 'Bad parameters: you must choose at least one stream')
   // dockerode sends its options as a JSON body too (dockerd may read it as stdin, dockerode#742): a body
@@ -528,6 +533,8 @@ async function resizeExec(ex: Exchange, id: string): Promise<void> {
   const record = execRecord(ex, id)
   // A resize can race the start (the CLI retries); dockerd waits for the start too.
   if (!(await record.waitStarted(10_000))) throw new ApiError(500, 'timeout waiting for exec session ready')
+  const ended = flavorBehaviour(ex.server.options.flavor).resizeEndedExec
+  if (!record.running && ended) throw ended(record.container.id, record.id)
   if (record.running) record.process?.resize(h, w)
   ex.send(200)
 }

@@ -10,6 +10,7 @@ import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from 
 import {route} from './routes.js'
 import type {MockProcess, Runtime} from './runtime.js'
 import {compareVersions} from '../transport/api-version.js'
+import type {Flavor} from './flavor.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
 
 
@@ -49,6 +50,8 @@ export interface ServerOptions {
   defaultRuntime?: 'process' | 'builtin'
   limits: Limits
   log?: (line: string) => void
+  /** The engine imitated where engines differ (flavor.ts); default docker. */
+  flavor?: Flavor
 }
 
 /** The daemon's state and its connection handling (no listening: index.ts does that). */
