@@ -229,7 +229,8 @@ pids_under_dir() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [[ "$p" != "$$" ]] || continue
-    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    # `read`, not $(cat): no fork per process on a busy machine.
+    { read -r comm <"/proc/$p/comm"; } 2>/dev/null || continue
     case "$comm" in podman|conmon|runc) ;; *) continue ;; esac
     cmdline=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
     [[ "$cmdline" == *"$DIR/"* ]] && echo "$p"
@@ -263,7 +264,7 @@ stop() {
       log "removing leftover containers: $(echo $ids)"
       dkt 30 rm -f $ids >/dev/null 2>&1 || true
     fi
-    log "stopping podman service pid $pid"
+    log "stopping podman service pid $pid ($((SECONDS - t0))s)"
     kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + STOP_TIMEOUT))
     while pid_alive "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
@@ -285,16 +286,18 @@ stop() {
   local left
   left="$(pids_under_dir) $(pids_in_our_cgroups)"
   if [[ -n "${left// /}" ]]; then
-    log "terminating leftover processes of $DIR: $(echo $left)"
+    log "terminating leftover processes of $DIR: $(echo $left) ($((SECONDS - t0))s)"
     kill -TERM $left 2>/dev/null || true
     sleep 1
     left="$(pids_under_dir) $(pids_in_our_cgroups)"
     [[ -z "${left// /}" ]] || kill -KILL $left 2>/dev/null || true
   fi
-  # Our containers' empty cgroups (cgroupfs manager: libpod_parent/libpod-ID, per hierarchy).
+  # Our containers' empty cgroups (cgroupfs manager: libpod_parent/libpod-ID, per hierarchy), and
+  # runc's state for them (podman 4.3 keeps it in the host-wide /run/runc/ID; removal normally clears it).
   local id d
   for id in $(ls "$DIR/run/overlay-containers" 2>/dev/null); do
     [[ "$id" =~ ^[0-9a-f]{64}$ ]] || continue
+    [[ -d "/run/runc/$id" ]] && rm -rf "/run/runc/$id"
     for d in /sys/fs/cgroup/*/libpod_parent/libpod-"$id" /sys/fs/cgroup/libpod_parent/libpod-"$id"; do
       [[ -d "$d" ]] && { rmdir "$d"/*/ 2>/dev/null; rmdir "$d" 2>/dev/null; }
     done
