@@ -93,6 +93,7 @@ pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 ensure_packages() {
   local missing=()
   command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)   # containers.conf names runc (crun is not installed here)
   command -v docker >/dev/null 2>&1 || missing+=(docker.io)
   [[ -x "$BUSYBOX" ]] || missing+=(busybox-static)
   [[ ${#missing[@]} -eq 0 ]] && return 0
