@@ -16,7 +16,10 @@
 # configs, the blob info cache and every config file (CONTAINERS_CONF,
 # CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, XDG_*) live in DIR. The
 # registries file lists no registry and disables short names, so no registry or DNS
-# lookup can happen; the image is imported from a local tarball.
+# lookup can happen; the image is imported from a local tarball. Two known exceptions, found after
+# the fact and not yet configurable here: an image import writes the host-wide blob info cache
+# /var/lib/containers/cache/blob-info-cache-v1.boltdb, and podman creates the empty directory
+# /run/containers/networks. runc keeps a container's state in /run/runc/ID until it is removed.
 #
 # Network safety (see /work/shared/PROTOCOL.md section 9): the service listens on a
 # unix socket only. Podman's compat API maps NetworkMode ""/"default" to a bridge:
