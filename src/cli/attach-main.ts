@@ -56,8 +56,9 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
       socket,
       tty,
       withStdin,
-      // Half-closing a container without StdinOnce makes dockerd end our output (moby#38457).
-      halfClose: withStdin && Boolean(info.Config.StdinOnce),
+      // Half-closing a container without StdinOnce makes dockerd end our output (moby#38457). Podman
+      // never reports StdinOnce and closes the container's stdin on our half-close, as for docker attach.
+      halfClose: withStdin && (api.podman || Boolean(info.Config.StdinOnce)),
       detachKeys: detachKeys.keys,
       resize: (h, w) => api.resizeContainer(container, h, w),
       resizeOptions: {initialRetries: 0, bump: true},

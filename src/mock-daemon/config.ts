@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {type Faults, FaultError, parseFaults} from './faults.js'
+import {FLAVORS, type Flavor, isFlavor} from './api/flavor.js'
 
 export type RuntimeName = 'process' | 'builtin'
 
@@ -22,12 +23,15 @@ export interface MockConfig {
   containers?: ContainerConfig[]
   /** Runtime of containers that do not name one, config and API-created alike (default "process"). */
   defaultRuntime?: RuntimeName
+  /** The engine imitated where engines differ: "docker" (default) or "podman" (see flavor.ts). */
+  flavor?: Flavor
 }
 
 /** A validated config. */
 export interface DaemonConfig {
   containers: ContainerSpec[]
   defaultRuntime: RuntimeName
+  flavor?: Flavor
 }
 
 /** A validated container: every optional field filled in. */
@@ -128,11 +132,13 @@ function containerSpec(raw: unknown, index: number, defaultRuntime: RuntimeName)
 export function validateDaemonConfig(raw: unknown): DaemonConfig {
   if (!isObject(raw)) throw new ConfigError('config: expected a JSON object like {"containers": [...]}')
   for (const key of Object.keys(raw)) {
-    if (key !== 'containers' && key !== 'defaultRuntime') throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime)`)
+    if (key !== 'containers' && key !== 'defaultRuntime' && key !== 'flavor') throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime, flavor)`)
   }
   const defaultRuntime = raw.defaultRuntime ?? 'process'
   if (!isRuntimeName(defaultRuntime)) throw new ConfigError('config.defaultRuntime: expected "process" or "builtin"')
-  if (raw.containers === undefined) return {containers: [], defaultRuntime}
+  if (raw.flavor !== undefined && !isFlavor(raw.flavor)) throw new ConfigError(`config.flavor: expected one of ${FLAVORS.join(', ')}`)
+  const flavor = raw.flavor === undefined ? {} : {flavor: raw.flavor}
+  if (raw.containers === undefined) return {containers: [], defaultRuntime, ...flavor}
   if (!Array.isArray(raw.containers)) throw new ConfigError('config.containers: expected an array')
   const specs = raw.containers.map((c, i) => containerSpec(c, i, defaultRuntime))
   const names = new Set<string>()
@@ -145,7 +151,7 @@ export function validateDaemonConfig(raw: unknown): DaemonConfig {
       ids.add(spec.id)
     }
   }
-  return {containers: specs, defaultRuntime}
+  return {containers: specs, defaultRuntime, ...flavor}
 }
 
 

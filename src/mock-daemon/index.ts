@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {ConfigError, type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
+import {FLAVORS, type Flavor, flavorBehaviour, isFlavor} from './api/flavor.js'
 import {route} from './api/router.js'
 import {Engine} from './engine/engine.js'
 import {BuiltinRuntime} from './engine/runtime-builtin.js'
@@ -16,6 +17,7 @@ import {ConnectionServer} from './server/connections.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
+export {FLAVORS, type Flavor} from './api/flavor.js'
 export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
 export type {Limits} from './limits.js'
 export type {RequestRecord} from './server/connections.js'
@@ -31,6 +33,8 @@ export interface MockDaemonOptions {
   unsafeListen?: boolean
   /** The config object, or a path to a JSON file. */
   config?: MockConfig | string
+  /** The engine imitated where engines differ: "docker" (default) or "podman"; wins over the config's. */
+  flavor?: Flavor
   /** Daemon-wide faults: an object like a container's `faults`, or `NAME=VALUE` strings. A container's own win. */
   faults?: Faults | Record<string, unknown> | string[]
   /** true: one line per request to stderr; a function receives the lines instead. */
@@ -168,7 +172,9 @@ function checkLimits(limits: Limits): Limits {
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
-  const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
+  const {containers: specs, defaultRuntime, flavor: configFlavor} = await daemonConfig(options.config)
+  const flavor = options.flavor ?? configFlavor
+  if (flavor !== undefined && !isFlavor(flavor)) throw new ConfigError(`flavor: expected one of ${FLAVORS.join(', ')}`)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
   const limits = checkLimits({...DEFAULT_LIMITS, ...options.limits})
@@ -182,7 +188,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     execRetentionMs: limits.execRetentionMs,
   })
   const events = new EventEmitter()
-  const api = {engine, events}
+  const api = {engine, events, flavor: flavorBehaviour(flavor)}
   const connections = new ConnectionServer({
     handler: (req) => route(api, req),
     maxHeaderSize: limits.maxHeaderSize,

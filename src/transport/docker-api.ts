@@ -19,12 +19,21 @@ export function fixedApiVersion(env: NodeJS.ProcessEnv): string | undefined {
   return version
 }
 
-/** min(client max, daemon's Api-Version from /_ping). */
-export async function negotiateApiVersion(http: HttpClient): Promise<string> {
+/** What /_ping says: the API version to use, min(client max, daemon's Api-Version), and the engine. */
+export interface PingResult {
+  apiVersion: string
+  /** Podman's compat API (it adds Libpod-Api-Version to every answer); see README "Compatibility". */
+  podman: boolean
+}
+
+export async function negotiateApiVersion(http: HttpClient): Promise<PingResult> {
   const ping = await http.request({method: 'GET', path: '/_ping'})
   const header = ping.headers['api-version']
   const daemon = typeof header === 'string' && /^\d+\.\d+$/.test(header) ? header : FALLBACK_API_VERSION
-  return compareVersions(daemon, CLIENT_API_VERSION) < 0 ? daemon : CLIENT_API_VERSION
+  return {
+    apiVersion: compareVersions(daemon, CLIENT_API_VERSION) < 0 ? daemon : CLIENT_API_VERSION,
+    podman: ping.headers['libpod-api-version'] !== undefined,
+  }
 }
 
 /** The parts of `GET /version` we show. */
@@ -70,11 +79,20 @@ export interface AttachQuery {
  * HttpClient); other POSTs and each hijack dial their own.
  */
 export class DockerApi {
-  constructor(readonly host: DockerHost, readonly apiVersion: string, readonly http = new HttpClient(host)) {}
+  constructor(
+    readonly host: DockerHost,
+    readonly apiVersion: string,
+    readonly http = new HttpClient(host),
+    /** True when /_ping showed podman; unknown (false) when DOCKER_API_VERSION skipped the ping. */
+    readonly podman = false,
+  ) {}
 
   static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env): Promise<DockerApi> {
     const http = new HttpClient(host)
-    return new DockerApi(host, fixedApiVersion(env) ?? (await negotiateApiVersion(http)), http)
+    const fixed = fixedApiVersion(env)
+    if (fixed) return new DockerApi(host, fixed, http)
+    const ping = await negotiateApiVersion(http)
+    return new DockerApi(host, ping.apiVersion, http, ping.podman)
   }
 
   /** Closes idle connections; a process that simply exits need not call it. */

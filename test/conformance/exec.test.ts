@@ -56,9 +56,20 @@ for (const [name, start] of TARGETS) {
 
     t.test('missing binary', async (t) => {
       const [ours, theirs] = await both(t, [BOX, 'nosuchbinary'])
-      t.ok(ours.code === 126 || ours.code === 127, `126/127 as the daemon says (got ${ours.code})`)
-      t.equal(ours.stderr.toString(), theirs.stderr.toString())
       t.match(ours.stdout.toString() + ours.stderr.toString(), /nosuchbinary/)
+      if (name === 'podman') {
+        // Podman 4.3: 127, and the runtime's error in stderr frames (dockerd 20.10: 126, on stdout). It
+        // sometimes adds "Error: read unixpacket ...: connection reset by peer", to either client: a race in podman.
+        t.equal(ours.code, 127)
+        const firstLine = (b: Buffer): string => b.toString().split('\n')[0]
+        t.match(firstLine(ours.stderr), /^Error: runc: exec failed: .*"nosuchbinary": executable file not found in \$PATH/)
+        t.equal(firstLine(ours.stderr), firstLine(theirs.stderr))
+        const rest = ours.stderr.toString().split('\n').slice(1).filter(Boolean)
+        t.ok(rest.every((line) => /^Error: read unixpacket .*: connection reset by peer$/.test(line)), `nothing else: ${rest}`)
+      } else {
+        t.ok(ours.code === 126 || ours.code === 127, `126/127 as the daemon says (got ${ours.code})`)
+        t.equal(ours.stderr.toString(), theirs.stderr.toString())
+      }
     })
 
     t.test('32 MiB of random bytes through -i cat', async (t) => {
@@ -104,8 +115,15 @@ for (const [name, start] of TARGETS) {
       const cli = startHijack(['exec', '-i', '-H', host, BOX, 'echo', 'bye'])
       cli.child.stdin.write('stdin stays open\n') // and is never ended
       const result = await cli.done
-      t.equal(result.stdout.toString(), 'bye\n')
       t.equal(result.code, 0)
+      if (name === 'podman' && result.stdout.length === 0) {
+        // Podman 4.3 itself drops the output when the command exits before reading the stdin already sent
+        // (its stdin copy to conmon fails and ends the attach); `docker exec` loses it the same way. The
+        // daemon says so in the stream, and that text reaches the user: the loss is never silent.
+        t.match(result.stderr.toString(), /^Error: read unixpacket .*: connection reset by peer\n$/)
+      } else {
+        t.equal(result.stdout.toString(), 'bye\n')
+      }
     })
 
     t.test('our stdout closed by its reader: exit 141, no error text', async (t) => {
@@ -144,8 +162,12 @@ for (const [name, start] of TARGETS) {
       const theirs = await dockerCli(host, ['exec', 'nosuchcontainer', 'true'])
       t.equal(ours.code, 1)
       t.equal(theirs.code, 1)
-      t.equal(ours.stderr.toString(), 'Error response from daemon: No such container: nosuchcontainer\n')
-      t.match(theirs.stderr.toString(), /No such container: nosuchcontainer/)
+      // Both CLIs print the daemon's own words, and podman's differ.
+      const expected = name === 'podman'
+        ? 'Error response from daemon: no container with name or ID "nosuchcontainer" found: no such container\n'
+        : 'Error response from daemon: No such container: nosuchcontainer\n'
+      t.equal(ours.stderr.toString(), expected)
+      t.match(theirs.stderr.toString(), expected.trim())
     })
 
     t.test('-d runs in the background and exits 0', async (t) => {

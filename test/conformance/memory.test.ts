@@ -65,7 +65,9 @@ async function catThrough(t: Test, host: string, container: string, stdin: 'pipe
   t.ok(peakKiB > 0 && peakKiB < PEAK_RSS_BOUND_MIB * MiB / 1024, `peak RSS ${(peakKiB / 1024).toFixed(1)} MiB < ${PEAK_RSS_BOUND_MIB} MiB`)
 }
 
-for (const [name, start] of TARGETS) {
+// Not on podman: its conmon relays ~6 MB/s on these machines, so 1.5 GiB outlasts tap's 300 s per file,
+// and hijack's memory does not depend on the engine (podman's 32 MiB case is in exec.test.ts).
+for (const [name, start] of TARGETS.filter(([engine]) => engine !== 'podman')) {
   t.test(`1 GiB through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
     const target = await start(t, [{name: 'membox', cmd: ['sleep', '1000000'], openStdin: true}])
     if (!target) return

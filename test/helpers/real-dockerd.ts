@@ -1,5 +1,5 @@
-// A private, network-less real dockerd for tap tests (see scripts/dockerd.sh and
-// /work/shared/PROTOCOL.md section 9).
+// A private, network-less real dockerd (or podman API service: startRealDockerd(t, {engine: 'podman'})) for
+// tap tests (see scripts/dockerd.sh, scripts/podman.sh and /work/shared/PROTOCOL.md section 9).
 //
 // Import style (tap 21.8 + TypeScript 5.9, Node 20): tap runs .ts test files through
 // its @tapjs/typescript plugin, which on Node < 22 uses the ts-node ESM loader in
@@ -23,6 +23,7 @@
 // Env:
 //   HIJACK_DOCKER_HOST  use this daemon (unix:// or tcp:// on loopback only) instead
 //                       of starting one; it must already have hijack-test/busybox.
+//   HIJACK_PODMAN_HOST  the same for podman (e.g. from `scripts/podman.sh start DIR`).
 //   CI=true             a daemon that cannot be started is a test failure, not a skip.
 //
 // Safety: every container is created through the Engine API with
@@ -38,6 +39,17 @@ export const IMAGE = 'hijack-test/busybox'
 
 /** Path of scripts/dockerd.sh, resolved from this file (test/helpers/). */
 export const DOCKERD_SCRIPT = fileURLToPath(new URL('../../scripts/dockerd.sh', import.meta.url))
+
+/** The real engines: each one's start/stop script, the variable naming one to reuse, the watchdog's owner variable. */
+export type EngineName = 'dockerd' | 'podman'
+const ENGINES: Record<EngineName, {script: string; reuseVar: string; ownerVar: string}> = {
+  dockerd: {script: DOCKERD_SCRIPT, reuseVar: 'HIJACK_DOCKER_HOST', ownerVar: 'HIJACK_DOCKERD_OWNER_PID'},
+  podman: {
+    script: fileURLToPath(new URL('../../scripts/podman.sh', import.meta.url)),
+    reuseVar: 'HIJACK_PODMAN_HOST',
+    ownerVar: 'HIJACK_PODMAN_OWNER_PID',
+  },
+}
 
 /** The parts of a tap Test this helper uses (works for the root `t` and subtests). */
 export interface TapLike {
@@ -72,6 +84,8 @@ export interface RealDockerd {
 }
 
 export interface StartOptions {
+  /** Which engine: a private dockerd (default) or a podman API service (scripts/podman.sh). */
+  engine?: EngineName
   /** Also listen on tcp://127.0.0.1:port with --tlsverify and the certificates in dir (see scripts/dockerd.sh). */
   tls?: { port: number; dir: string }
 }
@@ -242,22 +256,25 @@ async function removeAll(d: RealDockerd, created: Set<string>): Promise<void> {
   await Promise.all([...created].map((n) => d.remove(n).catch(() => {})))
 }
 
-function giveUp(t: TapLike, reason: string, log?: string): undefined {
-  if (process.env.CI === 'true') t.fail(`real dockerd unavailable: ${reason}`, log ? { log } : {})
-  else t.comment(`SKIP real dockerd: ${reason}`)
+function giveUp(t: TapLike, engine: EngineName, reason: string, log?: string): undefined {
+  if (process.env.CI === 'true') t.fail(`real ${engine} unavailable: ${reason}`, log ? { log } : {})
+  else t.comment(`SKIP real ${engine}: ${reason}`)
   return undefined
 }
 
 /**
- * Start (or, with HIJACK_DOCKER_HOST, reuse) a real dockerd for test `t`.
+ * Start (or, with HIJACK_DOCKER_HOST / HIJACK_PODMAN_HOST, reuse) a real dockerd or podman for test `t`.
  * Containers made with run() are removed, and a daemon we started is stopped and
  * its directory deleted, in t's teardown. Returns undefined if no daemon is
  * available (a visible SKIP comment, or a failure when CI=true).
  */
 export async function startRealDockerd(t: TapLike, options: StartOptions = {}): Promise<RealDockerd | undefined> {
+  const engine = options.engine ?? 'dockerd'
   const created = new Set<string>()
+  const {script, reuseVar, ownerVar} = ENGINES[engine]
+  const unavailable = (reason: string, log?: string) => giveUp(t, engine, reason, log)
 
-  const given = options.tls ? undefined : process.env.HIJACK_DOCKER_HOST
+  const given = options.tls ? undefined : process.env[reuseVar]
   if (given) {
     let d: RealDockerd
     try {
@@ -266,52 +283,52 @@ export async function startRealDockerd(t: TapLike, options: StartOptions = {}): 
       const ping = await apiRequest(given, 'GET', '/_ping', undefined, 10_000)
       if (ping.status !== 200) throw apiError('GET /_ping', ping)
       const img = await apiRequest(given, 'GET', `/images/${IMAGE}/json`, undefined, 10_000)
-      if (img.status !== 200) throw new Error(`image ${IMAGE} missing on ${given} (run scripts/dockerd.sh start)`)
+      if (img.status !== 200) throw new Error(`image ${IMAGE} missing on ${given} (run ${script} start)`)
     } catch (e) {
-      return giveUp(t, `HIJACK_DOCKER_HOST=${given}: ${(e as Error).message}`)
+      return unavailable(`${reuseVar}=${given}: ${(e as Error).message}`)
     }
     t.teardown(() => removeAll(d, created))
     return d
   }
 
-  if (process.platform !== 'linux') return giveUp(t, `needs Linux (platform ${process.platform})`)
+  if (process.platform !== 'linux') return unavailable(`needs Linux (platform ${process.platform})`)
 
   // Short on purpose: unix socket paths must stay under 107 bytes.
   const dir = await mkdtemp('/tmp/hj-')
   const stop = async (report = false): Promise<void> => {
     const t0 = Date.now()
-    const r = await runProcess('bash', [DOCKERD_SCRIPT, 'stop', dir], { timeoutMs: STOP_TIMEOUT_MS }).catch(
+    const r = await runProcess('bash', [script, 'stop', dir], { timeoutMs: STOP_TIMEOUT_MS }).catch(
       (e: Error) => ({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.from(e.message) }),
     )
-    if (r.code !== 0) t.comment(`dockerd.sh stop ${dir} failed: ${lastLine(r.stderr.toString('utf8'))}`)
-    else if (report) t.comment(`real dockerd stopped in ${Date.now() - t0} ms`)
+    if (r.code !== 0) t.comment(`${script} stop ${dir} failed: ${lastLine(r.stderr.toString('utf8'))}`)
+    else if (report) t.comment(`real ${engine} stopped in ${Date.now() - t0} ms`)
     await rm(dir, { recursive: true, force: true }).catch(() => {})
   }
 
   const t0 = Date.now()
   let r: ProcResult
   try {
-    r = await runProcess('bash', [DOCKERD_SCRIPT, 'start', dir], {
+    r = await runProcess('bash', [script, 'start', dir], {
       timeoutMs: START_TIMEOUT_MS,
       // the script's watchdog stops the daemon if this process dies before teardown
       env: {
         ...process.env,
-        HIJACK_DOCKERD_OWNER_PID: String(process.pid),
+        [ownerVar]: String(process.pid),
         ...(options.tls && { HIJACK_DOCKERD_TLS: `${options.tls.port}:${options.tls.dir}` }),
       },
     })
   } catch (e) {
     await stop()
-    return giveUp(t, `cannot run ${DOCKERD_SCRIPT}: ${(e as Error).message}`)
+    return unavailable(`cannot run ${script}: ${(e as Error).message}`)
   }
   const host = lastLine(r.stdout.toString('utf8'))
   if (r.code !== 0 || !host.startsWith('unix://')) {
-    const reason = r.code === null ? `dockerd.sh start timed out after ${START_TIMEOUT_MS} ms` : failureReason(r)
+    const reason = r.code === null ? `${script} start timed out after ${START_TIMEOUT_MS} ms` : failureReason(r)
     await stop()
-    return giveUp(t, reason, r.stderr.toString('utf8'))
+    return unavailable(reason, r.stderr.toString('utf8'))
   }
 
-  t.comment(`real dockerd at ${host} (started in ${Date.now() - t0} ms)`)
+  t.comment(`real ${engine} at ${host} (started in ${Date.now() - t0} ms)`)
   const d = makeHandle(host, created)
   t.teardown(async () => {
     await removeAll(d, created)

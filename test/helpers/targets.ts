@@ -1,4 +1,5 @@
-// The daemons every conformance suite runs against: our mock daemon and a private real dockerd.
+// The daemons every conformance suite runs against: our mock daemon, a private real dockerd and a private
+// podman API service (its Docker-compatible socket).
 import {join} from 'node:path'
 import type {MockDaemonConfig} from '../../src/mock-daemon/index.js'
 import {tempDir} from './temp.js'
@@ -9,9 +10,9 @@ export interface ContainerSpec extends RunOptions {
 }
 
 export interface Target {
-  name: 'mock' | 'dockerd'
+  name: 'mock' | 'dockerd' | 'podman'
   host: string
-  /** Real dockerd only, for checks the Docker CLI does better than the API (e.g. `docker inspect`). */
+  /** Real engines only, for checks the Docker CLI does better than the API (e.g. `docker inspect`). */
   dockerd?: RealDockerd
 }
 
@@ -39,9 +40,18 @@ export const dockerdTarget: TargetFactory = async (t, containers) => {
   return {name: 'dockerd', host: dockerd.host, dockerd}
 }
 
-/** Both daemons; HIJACK_TARGETS=mock (or dockerd) narrows a local run, never CI's. */
+/** A private podman 4 API service (started or reused via HIJACK_PODMAN_HOST), the same containers, network mode none. */
+export const podmanTarget: TargetFactory = async (t, containers) => {
+  const podman = await startRealDockerd(t, {engine: 'podman'})
+  if (!podman) return undefined
+  for (const c of containers) await podman.run(c.name, c)
+  return {name: 'podman', host: podman.host, dockerd: podman}
+}
+
+/** Every daemon; HIJACK_TARGETS=mock (or dockerd, podman, a comma list) narrows a local run, never CI's. */
 export const TARGETS: Array<[Target['name'], TargetFactory]> = ([
   ['mock', mockTarget],
   ['dockerd', dockerdTarget],
+  ['podman', podmanTarget],
 ] as Array<[Target['name'], TargetFactory]>).filter(([name]) =>
   process.env.CI === 'true' || !process.env.HIJACK_TARGETS || process.env.HIJACK_TARGETS.split(',').includes(name))

@@ -19,10 +19,12 @@ export interface AttachOptions {
   logs: boolean
   stream: boolean
   detachKeys: string
+  /** The client's half-close ends stdin even without StdinOnce (podman flavor). */
+  halfCloseEndsStdin: boolean
 }
 
 export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   const options: AttachOptions = {
     stdin: boolQuery(req, 'stdin'),
     stdout: boolQuery(req, 'stdout'),
@@ -30,6 +32,7 @@ export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): 
     logs: boolQuery(req, 'logs'),
     stream: boolQuery(req, 'stream'),
     detachKeys: detachKeys(req.query.get('detachKeys') ?? ''),
+    halfCloseEndsStdin: ctx.flavor.halfCloseEndsStdin,
   }
   if (!options.logs && !options.stream) throw new ApiError(400, 'Bad parameters: you must choose at least one stream')
   // dockerode sends its options as a JSON body too (dockerd may read it as stdin, dockerode#742): a body
@@ -53,7 +56,7 @@ export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): 
 /**
  * Streams the container's output to this client (after the replayed log with logs=1) until the main
  * process exits; an attach to a container that is not running waits for its next start. Stdin goes to
- * the main process; the client's half-close ends it only with StdinOnce. Resolves when the connection has closed.
+ * the main process; the client's half-close ends it only with StdinOnce (or in the podman flavor). Resolves when the connection has closed.
  */
 function streamAttach(container: Container, session: HijackedConnection, options: AttachOptions): Promise<void> {
   const {socket, output} = session
@@ -69,7 +72,7 @@ function streamAttach(container: Container, session: HijackedConnection, options
   closed.then(detach)
   const connectStdin = (proc: MockProcess): void => {
     const stdinOnce = (): void => {
-      if (container.spec.stdinOnce && container.process === proc) proc.stdin.end()
+      if ((container.spec.stdinOnce || options.halfCloseEndsStdin) && container.process === proc) proc.stdin.end()
     }
     let target: Writable = proc.stdin
     if (container.spec.tty) {

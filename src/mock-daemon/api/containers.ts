@@ -128,7 +128,7 @@ export async function createContainer(ctx: ApiContext, req: DaemonRequest): Prom
 }
 
 export async function removeContainer(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   if (c.running) {
     if (!boolQuery(req, 'force')) {
       throw new ApiError(409, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`)
@@ -140,11 +140,13 @@ export async function removeContainer(ctx: ApiContext, req: DaemonRequest, ref: 
 }
 
 export function inspectContainer(ctx: ApiContext, req: DaemonRequest, ref: string): void {
-  req.sendJson(200, containerInspect(findContainer(ctx.engine, ref)))
+  const info = containerInspect(findContainer(ctx, ref))
+  if (!ctx.flavor.reportsStdinOnce) info.Config.StdinOnce = false
+  req.sendJson(200, info)
 }
 
 export async function waitContainer(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   const raw = req.query.get('condition') || 'not-running'
   if (!['not-running', 'next-exit', 'removed'].includes(raw)) throw new ApiError(400, `invalid condition: "${raw}"`)
   // Headers now so the client knows the wait is registered; the body when the container stops.
@@ -161,7 +163,7 @@ export async function waitContainer(ctx: ApiContext, req: DaemonRequest, ref: st
 }
 
 export function killContainer(ctx: ApiContext, req: DaemonRequest, ref: string): void {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   const sig = signal(req.query.get('signal') || 'KILL')
   if (!c.running) throw new ApiError(409, `Cannot kill container: ${ref}: Container ${c.id} is not running`)
   c.kill(sig)
@@ -170,7 +172,7 @@ export function killContainer(ctx: ApiContext, req: DaemonRequest, ref: string):
 
 export function resizeContainer(ctx: ApiContext, req: DaemonRequest, ref: string): void {
   const [h, w] = resizeQuery(req)
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   if (!c.running) throw new ApiError(409, `Container ${c.id} is not running`)
   c.process?.resize(h, w)
   req.send(200)
@@ -184,7 +186,7 @@ function startMain(c: Container): void {
 }
 
 export function startContainer(ctx: ApiContext, req: DaemonRequest, ref: string): void {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   if (c.running) {
     req.send(304)
     return
@@ -200,7 +202,7 @@ function stopQuery(req: DaemonRequest, c: Container): [number, NodeJS.Signals] {
 }
 
 export async function stopContainer(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   const [seconds, sig] = stopQuery(req, c)
   if (!c.running) {
     req.send(304)
@@ -211,10 +213,10 @@ export async function stopContainer(ctx: ApiContext, req: DaemonRequest, ref: st
 }
 
 export async function restartContainer(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   const [seconds, sig] = stopQuery(req, c)
   await c.stop(seconds, sig)
-  if (c.removed) throw new ApiError(404, `No such container: ${ref}`)
+  if (c.removed) throw new ApiError(404, ctx.flavor.noSuchContainer(ref))
   if (!c.running) startMain(c)
   req.send(204)
 }

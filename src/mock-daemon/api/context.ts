@@ -3,11 +3,14 @@ import type {EventEmitter} from 'node:events'
 import {compareVersions} from '../../protocol/api-version.js'
 import type {Engine} from '../engine/engine.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
+import type {FlavorBehaviour} from './flavor.js'
 
 export interface ApiContext {
   readonly engine: Engine
   /** 'attach' ({container, id}) and 'exec-start' ({id, container, detach}), for tests to follow. */
   readonly events: EventEmitter
+  /** Where the imitated engine (docker or podman) differs: flavor.ts. */
+  readonly flavor: FlavorBehaviour
 }
 
 export type Handler = (ctx: ApiContext, req: DaemonRequest, ...params: string[]) => Promise<void> | void

@@ -41,7 +41,7 @@ export async function createExec(ctx: ApiContext, req: DaemonRequest, ref: strin
   } else if (body.ConsoleSize !== undefined && body.ConsoleSize !== null) {
     throw new ApiError(400, 'ConsoleSize must be [height, width]')
   }
-  const c = findContainer(ctx.engine, ref)
+  const c = findContainer(ctx, ref)
   if (!c.running) throw new ApiError(409, `container ${c.id} is not running`)
   const record = ctx.engine.createExec(c, {
     cmd,
@@ -93,6 +93,8 @@ export async function resizeExec(ctx: ApiContext, req: DaemonRequest, id: string
   const record = findExec(ctx.engine, id)
   // A resize can race the start (the CLI retries); dockerd waits for the start too.
   if (!(await record.waitStarted(10_000))) throw new ApiError(500, 'timeout waiting for exec session ready')
+  const ended = ctx.flavor.resizeEndedExec
+  if (!record.running && ended) throw ended(record.container.id, record.id)
   if (record.running) record.process?.resize(h, w)
   req.send(200)
 }

@@ -4,10 +4,11 @@ import type {DaemonRequest} from '../server/daemon-request.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from '../version.js'
 import type {ApiContext} from './context.js'
 
-export function ping(_ctx: ApiContext, req: DaemonRequest): void {
+export function ping(ctx: ApiContext, req: DaemonRequest): void {
   req.send(200, Buffer.from('OK'), 'text/plain; charset=utf-8', {
     'Cache-Control': 'no-cache, no-store, must-revalidate',
     Pragma: 'no-cache',
+    ...ctx.flavor.pingHeaders,
   })
 }
 

@@ -5,6 +5,7 @@ import {DEFAULT_DETACH_KEYS, DetachKeysError, parseDetachKeys} from '../../proto
 import {AmbiguousError} from '../engine/container-store.js'
 import type {Container} from '../engine/container.js'
 import type {Engine} from '../engine/engine.js'
+import type {ApiContext} from './context.js'
 import type {ExecRecord} from '../engine/exec.js'
 import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
@@ -98,15 +99,15 @@ export function detachKeys(spec: string): string {
 }
 
 /** The container `ref` names (id, id prefix or name): 404 when none, 400 when a prefix is ambiguous. */
-export function findContainer(engine: Engine, ref: string): Container {
+export function findContainer(ctx: ApiContext, ref: string): Container {
   let found: Container | undefined
   try {
-    found = engine.containers.find(ref)
+    found = ctx.engine.containers.find(ref)
   } catch (error) {
     if (error instanceof AmbiguousError) throw new ApiError(400, error.message)
     throw error
   }
-  if (!found) throw new ApiError(404, `No such container: ${ref}`)
+  if (!found) throw new ApiError(404, ctx.flavor.noSuchContainer(ref))
   return found
 }
 
