@@ -1,0 +1,22 @@
+// Fixed inputs for what the fuzzers (test/fuzz/) found: each case failed before its fix.
+import {Writable} from 'node:stream'
+import t from 'tap'
+import {StdcopyDemuxer, SystemErrorFrame, frameHeader} from '../../src/transport/stdcopy.js'
+
+t.test('stdcopy: no byte past a systemerr frame reaches stdout, even when chunks were queued behind backpressure', async (t) => {
+  // stdout applies backpressure after 16 bytes, so the chunks after the first wait in the demuxer's
+  // buffer; the systemerr frame fails the second chunk synchronously, and Node's Writable used to hand
+  // the demuxer the third one anyway, whose frame then reached stdout.
+  const got: Buffer[] = []
+  const stdout = new Writable({highWaterMark: 16, write(c: Buffer, _e, cb) { got.push(Buffer.from(c)); setImmediate(cb) }})
+  const stderr = new Writable({write(_c, _e, cb) { cb() }})
+  const demuxer = new StdcopyDemuxer({stdout, stderr})
+  const error = new Promise<Error>((resolve) => demuxer.on('error', resolve))
+  demuxer.write(Buffer.concat([frameHeader(1, 16), Buffer.alloc(16, 'a')]))
+  demuxer.write(Buffer.concat([frameHeader(3, 4), Buffer.from('boom')]))
+  demuxer.write(Buffer.concat([frameHeader(1, 5), Buffer.from('AFTER')]))
+  demuxer.end()
+  t.type(await error, SystemErrorFrame)
+  await new Promise((r) => stdout.end(r))
+  t.equal(Buffer.concat(got).toString(), 'a'.repeat(16), 'only the bytes before the systemerr frame')
+})
