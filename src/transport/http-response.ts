@@ -44,6 +44,8 @@ export function headEnd(buffer: Buffer): {end: number; next: number} | undefined
   return undefined
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
 export function parseHead(text: string, requestMethod: string): {head: ResponseHead; framing: BodyFraming} {
   const lines = text.split(/\r?\n/)
   const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '')
@@ -51,9 +53,14 @@ export function parseHead(text: string, requestMethod: string): {head: ResponseH
   const headers: Record<string, string> = Object.create(null)
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':')
-    if (colon <= 0) throw new StreamError(`malformed header line in the daemon's answer: ${JSON.stringify(line.slice(0, 80))}`)
-    const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
+    // The name must be a token (RFC 9110 5.1): no space before the colon, no folded (space-led) line,
+    // and a value holds no CR or NUL (RFC 9110 5.5). All three are refused, as llhttp does (found by
+    // test/fuzz/http-response.fuzz.test.ts: " x: 1" used to become a header named "x").
+    if (colon <= 0 || !TOKEN.test(line.slice(0, colon)) || /[\0\r]/.test(line)) {
+      throw new StreamError(`malformed header line in the daemon's answer: ${JSON.stringify(line.slice(0, 80))}`)
+    }
+    const name = line.slice(0, colon).toLowerCase()
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') // OWS is SP and HTAB only
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value
   }
   const statusCode = Number(status[2])

@@ -1,6 +1,8 @@
 // Fixed inputs for what the fuzzers (test/fuzz/) found: each case failed before its fix.
 import {Writable} from 'node:stream'
 import t from 'tap'
+import {StreamError} from '../../src/transport/errors.js'
+import {ResponseParser} from '../../src/transport/http-response.js'
 import {StdcopyDemuxer, SystemErrorFrame, frameHeader} from '../../src/transport/stdcopy.js'
 
 t.test('stdcopy: no byte past a systemerr frame reaches stdout, even when chunks were queued behind backpressure', async (t) => {
@@ -19,4 +21,19 @@ t.test('stdcopy: no byte past a systemerr frame reaches stdout, even when chunks
   t.type(await error, SystemErrorFrame)
   await new Promise((r) => stdout.end(r))
   t.equal(Buffer.concat(got).toString(), 'a'.repeat(16), 'only the bytes before the systemerr frame')
+})
+
+t.test('http-response: a header line whose name is not a token, or whose value holds CR or NUL, is refused', async (t) => {
+  const parse = (line: string): unknown => {
+    const heads: unknown[] = []
+    const parser = new ResponseParser('GET', {head: (h) => { heads.push(h.headers) }, body: () => {}, complete: () => {}})
+    parser.feed(Buffer.from(`HTTP/1.1 200 OK\r\nA: 1\r\n${line}\r\nContent-Length: 0\r\n\r\n`, 'latin1'))
+    return heads[0]
+  }
+  // Each of these used to be accepted: the folded line became a header of its own named "x".
+  for (const line of [' x: folded', '\tx: folded', 'Bad-Name : x', 'Bad Name: x', 'X-CR: a\rb', 'X-Nul: a\0b']) {
+    t.throws(() => parse(line), StreamError, JSON.stringify(line))
+  }
+  // Only SP and HTAB are trimmed from a value: a no-break space (0xA0) is part of it, as llhttp keeps it.
+  t.same(parse('X-Nbsp: \xa0v\xa0\t'), {a: '1', 'x-nbsp': '\xa0v\xa0', 'content-length': '0'})
 })
