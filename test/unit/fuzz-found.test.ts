@@ -3,6 +3,7 @@ import {Writable} from 'node:stream'
 import t from 'tap'
 import {StreamError} from '../../src/transport/errors.js'
 import {ResponseParser} from '../../src/transport/http-response.js'
+import {parseHead as parseMockHead} from '../../src/mock-daemon/http.js'
 import {StdcopyDemuxer, SystemErrorFrame, frameHeader} from '../../src/transport/stdcopy.js'
 
 t.test('stdcopy: no byte past a systemerr frame reaches stdout, even when chunks were queued behind backpressure', async (t) => {
@@ -36,4 +37,12 @@ t.test('http-response: a header line whose name is not a token, or whose value h
   }
   // Only SP and HTAB are trimmed from a value: a no-break space (0xA0) is part of it, as llhttp keeps it.
   t.same(parse('X-Nbsp: \xa0v\xa0\t'), {a: '1', 'x-nbsp': '\xa0v\xa0', 'content-length': '0'})
+})
+
+t.test('mock http: a request target starting with "//" is a path, not a host', async (t) => {
+  // It used to be read as a scheme-relative URL: "//containers/json" was routed as "/json".
+  const head = parseMockHead(Buffer.from('GET //containers/json?all=1 HTTP/1.1\r\nHost: x\r\n\r\n'))
+  t.equal(head.path, '//containers/json')
+  t.equal(head.query.get('all'), '1')
+  t.equal(parseMockHead(Buffer.from('GET /v1.45/containers/json HTTP/1.1\r\n\r\n')).path, '/v1.45/containers/json')
 })
