@@ -10,6 +10,8 @@ const seedEnv = process.env.HIJACK_FUZZ_SEED
 /** The seed of this run: HIJACK_FUZZ_SEED, else fixed under `npm test`, else random under `npm run fuzz`. */
 export const SEED = seedEnv !== undefined && seedEnv !== '' ? Number(seedEnv) : fuzzing ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : 20261202
 const runsEnv = Number(process.env.HIJACK_FUZZ_RUNS)
+// tap shows a passing file's stderr, not its comments: the seed must be seen to be replayed.
+if (fuzzing) process.stderr.write(`fuzz: seed ${SEED} (replay with HIJACK_FUZZ_SEED=${SEED})\n`)
 
 /** Cases for one property: `quick` under `npm test`, HIJACK_FUZZ_RUNS (default 20 x quick) under `npm run fuzz`. */
 export function runs(quick: number): number {
