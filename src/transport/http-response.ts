@@ -193,9 +193,12 @@ export class ResponseParser {
         return Buffer.alloc(0)
       }
       const line = input.toString('latin1', 0, eol).replace(/\r$/, '')
+      // Chunk data ends in exactly CRLF, as Go's chunked reader and llhttp require: with a bare LF
+      // allowed there, a chunk one CR longer than its size passed (found by the llhttp differential).
+      const dataEndOk = eol === 1 && input[0] === 13
       input = input.subarray(eol + 1)
       if (this.chunk === 'data-end') {
-        if (line !== '') throw new StreamError('a chunk in the daemon\'s answer is longer than its size')
+        if (!dataEndOk) throw new StreamError('a chunk in the daemon\'s answer is longer than its size')
         this.chunk = 'size'
       } else if (this.chunk === 'size') {
         const size = /^([0-9a-fA-F]{1,8})\s*(;.*)?$/.exec(line)

@@ -79,7 +79,7 @@ function serialise(r: Response, eol = '\r\n'): Buffer {
     for (const size of [...r.chunkSizes, r.body.length]) {
       const piece = r.body.subarray(at, at + size)
       if (piece.length === 0) break
-      parts.push(Buffer.from(`${piece.length.toString(16)}${eol}`), piece, Buffer.from(eol))
+      parts.push(Buffer.from(`${piece.length.toString(16)}${eol}`), piece, Buffer.from('\r\n')) // data ends in CRLF only
       at += piece.length
     }
     parts.push(Buffer.from(`0${eol}${eol}`))
@@ -195,6 +195,14 @@ function llhttp(port: number): Promise<Parsed> {
  * - 101 Switching Protocols: we stop there and hand over the connection (an upgrade); node:http
  *   without an 'upgrade' listener destroys the socket.
  */
+/** Whether our parser completes the response before the end of `bytes`. */
+function trailing(bytes: Buffer): boolean {
+  let extra = 0
+  const parser = new ResponseParser('GET', {head: () => {}, body: () => {}, complete: (rest) => { extra = rest.length }})
+  parser.feed(bytes)
+  return extra > 0
+}
+
 function excluded(bytes: Buffer): string | undefined {
   const head = bytes.toString('latin1', 0, (bytes.indexOf('\r\n\r\n') + 1 || bytes.length + 1) - 1)
   // Lines are read in the head and in a chunked body; elsewhere an LF is just a body byte.
@@ -220,6 +228,9 @@ t.test('differential: our parser and llhttp agree on random and mutated response
     next(bytes)
     const theirs = await llhttp(port)
     const mine = ours([bytes])
+    // Bytes past a complete response: llhttp reads them as the next response and fails the request
+    // before the first one's 'end'; we hand them back as `extra` (the caller's business). Not compared.
+    fc.pre(!(mine.kind === 'accept' && trailing(bytes)))
     const same = mine.kind === 'refuse' ? theirs.kind === 'refuse' : JSON.stringify(mine) === JSON.stringify(theirs)
     if (!same && disagreements.length < 5) disagreements.push(`${JSON.stringify(bytes.toString('latin1'))}\n  ours:   ${JSON.stringify(mine)}\n  llhttp: ${JSON.stringify(theirs)}`)
     return same

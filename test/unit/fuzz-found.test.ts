@@ -46,3 +46,13 @@ t.test('mock http: a request target starting with "//" is a path, not a host', a
   t.equal(head.query.get('all'), '1')
   t.equal(parseMockHead(Buffer.from('GET /v1.45/containers/json HTTP/1.1\r\n\r\n')).path, '/v1.45/containers/json')
 })
+
+t.test('http-response: chunk data must end in CRLF, so a chunk one CR longer than its size is refused', async (t) => {
+  const feed = (body: string): void => {
+    const parser = new ResponseParser('GET', {head: () => {}, body: () => {}, complete: () => {}})
+    parser.feed(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body}`, 'latin1'))
+  }
+  t.throws(() => feed('3\r\nabc\r\n0\r\n\r\n'.replace('abc\r\n', 'ab\r\n')), StreamError, 'size 3, data "ab\\r", then LF: used to pass')
+  t.throws(() => feed('3\r\nabc\n0\r\n\r\n'), StreamError, 'bare LF after chunk data')
+  t.doesNotThrow(() => feed('3\r\nabc\r\n0\r\n\r\n'))
+})
