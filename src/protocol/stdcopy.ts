@@ -72,13 +72,24 @@ export class StdcopyDemuxer extends Writable {
   private systemErrSize = 0
   /** Payload bytes delivered per stream type, for callers that want to account for every byte. */
   readonly delivered = {stdout: 0, stderr: 0}
+  /** Set once the stream is broken (bad frame, systemerr, destination error): nothing is delivered after it. */
+  private failed = false
 
   constructor(private readonly targets: DemuxTargets) {
     super({highWaterMark: 64 * 1024})
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.consume(chunk, 0, callback)
+    // Node's Writable goes on handing over chunks it had buffered after a _write failed synchronously
+    // (found by test/fuzz/stdcopy.fuzz.test.ts): bytes past a broken frame are not output, so drop them.
+    if (this.failed) {
+      callback()
+      return
+    }
+    this.consume(chunk, 0, (error) => {
+      if (error) this.failed = true
+      callback(error)
+    })
   }
 
   private consume(chunk: Buffer, start: number, callback: (error?: Error | null) => void): void {

@@ -14,7 +14,10 @@ import {tempDir} from '../helpers/temp.js'
 
 const GiB = 1024 * 1024 * 1024
 const MiB = 1024 * 1024
-const PEAK_RSS_BOUND_MIB = 72
+// Node 22+ runs the same copy ~6-9 MiB higher (measured alternating with Node 20 on the mock, 128-256 MiB:
+// 62-64 vs 67-71 MiB; not the young generation's size: --max-semi-space-size=4 changed nothing), so the
+// newer lines get their own bound, still under what Node 20 reaches without GC pacing.
+const PEAK_RSS_BOUND_MIB = Number(process.versions.node.split('.')[0]) >= 22 ? 80 : 72
 
 /** 1 GiB of varied bytes without holding it: a random 1 MiB block, its first bytes stamped per block. */
 function payload(size: number): {stream: Readable; digest: Promise<string>} {

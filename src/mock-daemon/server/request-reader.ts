@@ -231,7 +231,9 @@ export function parseRequestHead(raw: Buffer): RequestHead {
   const httpVersion = m[3]
   let url: URL
   try {
-    url = new URL(m[2], 'http://mock')
+    // A target starting with "//" is a path, not a scheme-relative URL naming a host (found by
+    // test/fuzz/mock-http.fuzz.test.ts: "//x/y" was routed as "/y"): anchor it to the base's host.
+    url = new URL(m[2].startsWith('//') ? `http://mock${m[2]}` : m[2], 'http://mock')
   } catch {
     throw new ApiError(400, 'malformed request target')
   }
