@@ -28,7 +28,9 @@ export function headLines(raw: Buffer, end: number): string[] {
   for (let at = 0; at < end;) {
     const lf = raw.indexOf(0x0a, at)
     const eol = lf < 0 || lf > end ? end : lf
-    lines.push(raw.toString('latin1', at, eol > at && raw[eol - 1] === 0x0d ? eol - 1 : eol))
+    // Only a line that ends in LF here loses a CR: headEnd's `end` already stops before the last line's
+    // CRLF, so the last line keeps a CR of its own ("v\r\r\n\r\n": the value is "v\r", refused).
+    lines.push(raw.toString('latin1', at, eol === lf && eol > at && raw[eol - 1] === 0x0d ? eol - 1 : eol))
     at = eol + 1
   }
   return lines

@@ -74,7 +74,12 @@ function parseSshHost(raw: string, value: string): DockerHost {
   }
   if (user?.startsWith('-')) invalid('the user name must not start with "-"')
   const port = url.port ? Number(url.port) : undefined
-  const socketPath = url.pathname.replace(/^\/+$/, '') ? decodeURIComponent(url.pathname) : undefined
+  let socketPath: string | undefined
+  try {
+    socketPath = url.pathname.replace(/^\/+$/, '') ? decodeURIComponent(url.pathname) : undefined
+  } catch {
+    invalid('bad socket path') // a stray % (found by test/fuzz/host.fuzz.test.ts: "ssh://7/%")
+  }
   return {
     kind: 'ssh',
     hostname,

@@ -34,7 +34,7 @@ t.test('Content-Length: one value, said once or repeated the same', async (t) =>
   t.notOk(endsChunked('chunked, gzip'))
 })
 
-const BODY = '5\r\nhello\r\n1;ext=1\r\n \r\n6\nworld!\n0\r\nTrailer: x\r\n\r\nNEXT'
+const BODY = '5\r\nhello\r\n1;ext=1\r\n \r\n6\nworld!\r\n0\r\nTrailer: x\r\n\r\nNEXT'
 
 t.test('the chunked decoder gives the same body and rest however the bytes are split', async (t) => {
   const wire = Buffer.from(BODY)

@@ -1,7 +1,8 @@
 // Fixed inputs for what the fuzzers (test/fuzz/) found: each case failed before its fix.
 import {Writable} from 'node:stream'
 import t from 'tap'
-import {StreamError} from '../../src/transport/errors.js'
+import {StreamError, UsageError} from '../../src/transport/errors.js'
+import {parseHost} from '../../src/transport/host.js'
 import {ResponseParser} from '../../src/transport/http-response.js'
 import {parseRequestHead as parseMockHead} from '../../src/mock-daemon/server/request-reader.js'
 import {StdcopyDemuxer, SystemErrorFrame, frameHeader} from '../../src/protocol/stdcopy.js'
@@ -55,4 +56,21 @@ t.test('http-response: chunk data must end in CRLF, so a chunk one CR longer tha
   t.throws(() => feed('3\r\nabc\r\n0\r\n\r\n'.replace('abc\r\n', 'ab\r\n')), StreamError, 'size 3, data "ab\\r", then LF: used to pass')
   t.throws(() => feed('3\r\nabc\n0\r\n\r\n'), StreamError, 'bare LF after chunk data')
   t.doesNotThrow(() => feed('3\r\nabc\r\n0\r\n\r\n'))
+})
+
+t.test('http-response: a CR before the last header line\'s CRLF stays in the value, which is refused', async (t) => {
+  // The shared codec dropped a second CR from the head's last line ("v\r\r\n\r\n" read as "v"), where
+  // llhttp refuses the answer (found by the llhttp differential after the codec was shared).
+  const feed = (head: string): void => {
+    const parser = new ResponseParser('GET', {head: () => {}, body: () => {}, complete: () => {}})
+    parser.feed(Buffer.from(head, 'latin1'))
+  }
+  t.throws(() => feed('HTTP/1.1 204 No Content\r\nA: 1\r\nB: v\r\r\n\r\n'), StreamError, 'last line')
+  t.throws(() => feed('HTTP/1.1 204 No Content\r\nB: v\r\r\nA: 1\r\n\r\n'), StreamError, 'inner line')
+  t.doesNotThrow(() => feed('HTTP/1.1 204 No Content\r\nA: 1\r\nB: v\r\n\r\n'))
+})
+
+t.test('host: a stray % in an ssh socket path is a usage error, not a URIError', async (t) => {
+  t.throws(() => parseHost('ssh://7/%'), UsageError)
+  t.same(parseHost('ssh://box/run/d%20x.sock'), {kind: 'ssh', hostname: 'box', socketPath: '/run/d x.sock', url: 'ssh://box/run/d%20x.sock'})
 })
