@@ -2,14 +2,15 @@
 # A real three-node Docker Swarm for hijack's tests, sealed inside network namespaces.
 #
 #   scripts/swarm.sh up [DIR]     start it; prints, one per line:
-#                                   MANAGER=unix://DIR/n1/docker.sock
-#                                   NODE <hostname> unix://DIR/nN/docker.sock   (three lines)
+#                                   MANAGER=unix://DIR/hijack-node1/docker.sock
+#                                   NODE <hostname> unix://DIR/<hostname>/docker.sock   (three lines:
+#                                     hijack-node1..3; so `unix://DIR/{hostname}/docker.sock` names any node)
 #                                   CLIENT_NETNS=<name>   (a namespace on the same bridge, for TCP cases)
 #   scripts/swarm.sh down [DIR]   stop everything `up` started and remove it; safe to run twice and
 #                                 after a failed `up`; exits 1 only if something could not be removed
 #
 # DIR is the argument, else HIJACK_SWARM_DIR, else /tmp/hijack-swarm. Keep it short: unix socket
-# paths must stay under 107 bytes and containerd puts its sockets under DIR/nN/exec.
+# paths must stay under 107 bytes and containerd puts its sockets under DIR/<hostname>/exec.
 # With HIJACK_SWARM_OWNER_PID=PID, `up` leaves a detached watchdog that runs `down DIR` once PID has
 # exited (like scripts/dockerd.sh's HIJACK_DOCKERD_OWNER_PID), so a killed test leaks nothing.
 #
@@ -60,8 +61,8 @@ NS_HUB="hjsw-$TAG-hub"
 NS_CLIENT="hjsw-$TAG-client"
 ns_node() { echo "hjsw-$TAG-n$1"; }
 all_netns() { echo "$NS_HUB" "$NS_CLIENT"; for n in "${NODES[@]}"; do ns_node "$n"; done; }
-node_dir() { echo "$DIR/n$1"; }
-node_sock() { echo "$DIR/n$1/docker.sock"; }
+node_dir() { echo "$DIR/$(node_hostname "$1")"; }
+node_sock() { echo "$(node_dir "$1")/docker.sock"; }
 node_hostname() { echo "hijack-node$1"; }
 
 # dk N ARGS...: the docker CLI against node N's unix socket, never the user's config or daemon.
