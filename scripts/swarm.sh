@@ -38,8 +38,8 @@ SUBNET_PREFIX=10.231.0
 # Marks a folder made by `up`: only such a folder is ever removed.
 MARKER=.hijack-swarm
 BUSYBOX=/bin/busybox
-START_TIMEOUT=60
-TASK_TIMEOUT=60
+START_TIMEOUT=120
+TASK_TIMEOUT=120
 STOP_TIMEOUT=20
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 
@@ -357,6 +357,8 @@ down() {
   done < <(awk '{print $2}' /proc/self/mounts | sort -r)
   if [[ -e "$DIR/$MARKER" ]]; then
     rm -rf "$DIR" || log "could not remove $DIR"
+  elif [[ -d "$DIR" && -z "$(ls -A "$DIR" 2>/dev/null)" ]]; then
+    rmdir "$DIR" 2>/dev/null   # an empty folder an `up` that stopped early was given
   elif [[ -e "$DIR" ]]; then
     log "not removing $DIR: it has no $MARKER marker (not made by swarm.sh up)"
   fi

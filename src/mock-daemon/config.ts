@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {type Faults, FaultError, parseFaults} from './faults.js'
+import {type SwarmSpec, SwarmConfigError, validateSwarmConfig} from './swarm.js'
 
 export type RuntimeName = 'process' | 'builtin'
 
@@ -22,12 +23,16 @@ export interface MockConfig {
   containers?: ContainerConfig[]
   /** Runtime of containers that do not name one, config and API-created alike (default "process"). */
   defaultRuntime?: RuntimeName
+  /** A mock swarm (swarm.ts): nodes, each a mock daemon of its own, and services with tasks on them. */
+  nodes?: unknown[]
+  services?: unknown[]
 }
 
 /** A validated config. */
 export interface DaemonConfig {
   containers: ContainerSpec[]
   defaultRuntime: RuntimeName
+  swarm?: SwarmSpec
 }
 
 /** A validated container: every optional field filled in. */
@@ -128,11 +133,18 @@ function containerSpec(raw: unknown, index: number, defaultRuntime: RuntimeName)
 export function validateDaemonConfig(raw: unknown): DaemonConfig {
   if (!isObject(raw)) throw new ConfigError('config: expected a JSON object like {"containers": [...]}')
   for (const key of Object.keys(raw)) {
-    if (key !== 'containers' && key !== 'defaultRuntime') throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime)`)
+    if (!['containers', 'defaultRuntime', 'nodes', 'services'].includes(key)) throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime, nodes, services)`)
+  }
+  let swarm: SwarmSpec | undefined
+  try {
+    swarm = validateSwarmConfig(raw)
+  } catch (error) {
+    if (error instanceof SwarmConfigError) throw new ConfigError(error.message)
+    throw error
   }
   const defaultRuntime = raw.defaultRuntime ?? 'process'
   if (!isRuntimeName(defaultRuntime)) throw new ConfigError('config.defaultRuntime: expected "process" or "builtin"')
-  if (raw.containers === undefined) return {containers: [], defaultRuntime}
+  if (raw.containers === undefined) return {containers: [], defaultRuntime, swarm}
   if (!Array.isArray(raw.containers)) throw new ConfigError('config.containers: expected an array')
   const specs = raw.containers.map((c, i) => containerSpec(c, i, defaultRuntime))
   const names = new Set<string>()
@@ -145,7 +157,7 @@ export function validateDaemonConfig(raw: unknown): DaemonConfig {
       ids.add(spec.id)
     }
   }
-  return {containers: specs, defaultRuntime}
+  return {containers: specs, defaultRuntime, swarm}
 }
 
 

@@ -10,6 +10,7 @@ import {BuiltinRuntime} from './runtime-builtin.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Runtime} from './runtime.js'
 import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
+import {type RunningSwarm, startSwarm} from './swarm.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
@@ -45,6 +46,8 @@ export interface MockDaemon {
   events: EventEmitter
   /** Inspect-shaped state of a container by name or id (undefined when unknown or removed). */
   container(ref: string): {id: string; name: string; running: boolean; exitCode: number; pid: number} | undefined
+  /** A swarm manager (config `nodes`): each node's mock daemon. */
+  nodes?: {hostname: string; id: string; url: string; socketPath: string}[]
   /** Stops listening, ends every session, kills every process it started and removes the socket. */
   close(): Promise<void>
 }
@@ -164,9 +167,27 @@ function checkLimits(limits: Limits): Limits {
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
-  const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
+  const {containers: specs, defaultRuntime, swarm: swarmSpec} = await daemonConfig(options.config)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
+  // A swarm manager: its nodes are mock daemons of their own, started first, closed with it.
+  let swarm: RunningSwarm | undefined
+  if (swarmSpec) {
+    swarm = await startSwarm(swarmSpec, (socket, config) =>
+      startMockDaemon({...options, listen: undefined, socket, config: {...config, defaultRuntime}}))
+  }
+  try {
+    return await startManager(options, {specs, defaultRuntime, faults, log, swarm})
+  } catch (error) {
+    await swarm?.close()
+    throw error
+  }
+}
+
+async function startManager(
+  options: MockDaemonOptions,
+  {specs, defaultRuntime, faults, log, swarm}: {specs: DaemonConfig['containers']; defaultRuntime: DaemonConfig['defaultRuntime']; faults: Faults; log?: (line: string) => void; swarm?: RunningSwarm},
+): Promise<MockDaemon> {
   const mock = new MockServer({
     containers: specs,
     faults,
@@ -174,6 +195,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     defaultRuntime,
     limits: checkLimits({...DEFAULT_LIMITS, ...options.limits}),
     log,
+    swarm: swarm?.state,
   })
   const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))
   server.on('error', () => {}) // after listen, accept errors (EMFILE) must not kill a test run
@@ -217,6 +239,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
         }
       }
       if (tempDir) rmSync(tempDir, {recursive: true, force: true})
+      await swarm?.close()
     })()
     return closing
   }
@@ -226,6 +249,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     socketPath,
     port,
     events: mock.events,
+    nodes: swarm?.state.nodes.map((n) => ({hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath})),
     container(ref) {
       const c = mock.containers.find(ref)
       return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}

@@ -8,6 +8,7 @@ import {ExecRecord, runDetached, runExec} from './exec.js'
 import {ApiError} from './http.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Exchange} from './server.js'
+import {swarmRoute} from './swarm-routes.js'
 import {checkDetachKeys} from './stdin.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
 
@@ -33,6 +34,8 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['POST', /^\/exec\/([^/]+)\/start$/, startExec],
   ['POST', /^\/exec\/([^/]+)\/resize$/, resizeExec],
   ['GET', /^\/exec\/([^/]+)\/json$/, inspectExec],
+  ['GET', /^\/(nodes|tasks|services)$/, swarmRoute],
+  ['GET', /^\/(nodes|tasks|services)\/([^/]+)$/, swarmRoute],
 ]
 
 export async function route(ex: Exchange): Promise<void> {

@@ -8,6 +8,7 @@ import {type Faults, mergeFaults} from './faults.js'
 import {ignore, linger, OutputStream} from './hijacked.js'
 import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
 import {route} from './routes.js'
+import type {SwarmState} from './swarm.js'
 import type {MockProcess, Runtime} from './runtime.js'
 import {compareVersions} from '../transport/api-version.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
@@ -49,6 +50,8 @@ export interface ServerOptions {
   defaultRuntime?: 'process' | 'builtin'
   limits: Limits
   log?: (line: string) => void
+  /** Set when the daemon plays a swarm manager (swarm-routes.ts). */
+  swarm?: SwarmState
 }
 
 /** The daemon's state and its connection handling (no listening: index.ts does that). */
