@@ -238,10 +238,13 @@ up() {
     if [[ -e "$DIR" && ! -e "$DIR/$MARKER" && -n "$(ls -A "$DIR" 2>/dev/null)" ]]; then
       log "$DIR exists, is not empty and is not a swarm folder: refusing to use it"; exit 1
     fi
-    [[ ! -e "$DIR" ]] || "$SCRIPT" down "$DIR" >&2 || { log "could not clear the leftovers in $DIR"; exit 1; }
-    for ns in $(all_netns); do
-      [[ ! -e /run/netns/$ns ]] || { log "namespace $ns exists and is not ours to reuse"; exit 1; }
-    done
+    # Leftovers of an earlier swarm in DIR (the namespace names derive from DIR, so they are ours too).
+    local leftovers=""
+    [[ ! -e "$DIR" ]] || leftovers=yes
+    for ns in $(all_netns); do [[ ! -e /run/netns/$ns ]] || leftovers=yes; done
+    if [[ -n "$leftovers" ]]; then
+      "$SCRIPT" down "$DIR" >&2 || { log "could not clear the leftovers in $DIR"; exit 1; }
+    fi
     mkdir -p "$DIR/cli-config"
     touch "$DIR/$MARKER"
     trap 'up_fail "command failed (line $LINENO): $BASH_COMMAND"' ERR
@@ -253,6 +256,7 @@ up() {
     for n in "${NODES[@]}"; do wait_node "$n"; done
     log "dockerds up after $((SECONDS - t0))s"
     import_image
+    log "image on every node after $((SECONDS - t0))s"
     make_swarm
     root_net_state >"$DIR/root-net.after"
     local added
