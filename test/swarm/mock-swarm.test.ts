@@ -1,13 +1,14 @@
 // The mock daemon playing a swarm manager: /nodes, /tasks, /services with Docker's filters and
 // errors, each node a mock daemon of its own running the tasks' containers; the service-task
 // resolver against it, including a task whose container vanished and one without a container yet.
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {ConfigError, type MockDaemon, startMockDaemon} from '../../src/mock-daemon/index.js'
 import {DockerApi} from '../../src/transport/docker-api.js'
 import {parseHost} from '../../src/transport/host.js'
 import {resolveServiceTargets} from '../../src/transport/service-tasks.js'
-import {hijack} from '../helpers/cli.js'
+import {HIJACK_BIN, hijack, startCli} from '../helpers/cli.js'
 import {apiRequest} from '../helpers/real-dockerd.js'
 import {tempDir} from '../helpers/temp.js'
 import {mockSwarmTargets, targetShape} from './mock-swarm-targets.js'
@@ -133,4 +134,22 @@ t.test('the mock targets have the shape of a real swarm\'s', async (t) => {
     taskState: 'running',
     problem: null,
   })))
+})
+
+t.test('hijack mock-daemon --config with nodes prints where each node listens, and SIGTERM stops them all', async (t) => {
+  const dir = tempDir(t, 'hj-ms-')
+  const config = join(dir, 'swarm.json')
+  writeFileSync(config, JSON.stringify({
+    nodes: [{hostname: 'node1', socket: join(dir, 'node1.sock')}, {hostname: 'node2', socket: join(dir, 'node2.sock')}],
+    services: [{name: 'web', cmd: ['sleep', '1000'], runtime: 'builtin', tasks: [{node: 'node1'}, {node: 'node2'}]}],
+  }))
+  const cli = startCli(HIJACK_BIN, ['mock-daemon', '--socket', join(dir, 'manager.sock'), '--config', config])
+  const out = await cli.waitForOutput(/node node2 listening/)
+  t.match(out, `hijack mock-daemon listening on unix://${dir}/manager.sock\nhijack mock-daemon node node1 listening on unix://${dir}/node1.sock\nhijack mock-daemon node node2 listening on unix://${dir}/node2.sock\n`)
+  const tasks = await get(`unix://${dir}/manager.sock`, `/v1.47/tasks?${filters({service: ['web']})}`)
+  t.equal(tasks.json.length, 2)
+  cli.child.kill('SIGTERM')
+  const done = await cli.done
+  t.equal(done.code, 0)
+  t.notOk(existsSync(join(dir, 'node1.sock')) || existsSync(join(dir, 'node2.sock')), 'the node sockets are removed')
 })
