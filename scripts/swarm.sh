@@ -130,6 +130,7 @@ make_network() {
   for ns in $(all_netns); do
     if ip -n "$ns" route show default | grep -q .; then up_fail "namespace $ns has a default route"; fi
   done
+  log "namespaces $(all_netns | tr ' ' ',') made, none with a default route"
 }
 
 # The shell lines that recreate the root's cgroup v1 mounts: `ip netns exec` mounts a fresh /sys in
