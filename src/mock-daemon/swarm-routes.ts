@@ -28,7 +28,7 @@ function filters(ex: Exchange): Map<string, string[]> {
 }
 
 function checkKeys(f: Map<string, string[]>, known: string[]): void {
-  for (const key of f.keys()) if (!known.includes(key)) throw new ApiError(400, `invalid filter '${key}'`)
+  for (const key of f.keys()) if (!known.includes(key)) throw new ApiError(400, `Invalid filter '${key}'`)
 }
 
 /** A filter that is absent passes everything; a present one passes what matches any of its values. */

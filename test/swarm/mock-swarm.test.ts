@@ -73,7 +73,7 @@ t.test('Docker\'s errors: unknown service, bad filter, no swarm at all', async (
   const missing = await get(daemon.url, `/v1.47/tasks?${filters({service: ['nope']})}`)
   t.strictSame([missing.status, missing.json.message], [404, 'service nope not found'])
   const bad = await get(daemon.url, `/v1.47/tasks?${filters({colour: ['red']})}`)
-  t.strictSame([bad.status, bad.json.message], [400, "invalid filter 'colour'"])
+  t.strictSame([bad.status, bad.json.message], [400, "Invalid filter 'colour'"])
   const noService = await get(daemon.url, '/v1.47/services/nope')
   t.equal(noService.status, 404)
 
