@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {type Faults, FaultError, parseFaults} from './faults.js'
-import {type SwarmSpec, SwarmConfigError, validateSwarmConfig} from './swarm.js'
+import {type SwarmSpec, SwarmConfigError, validateSwarmConfig} from './swarm-config.js'
 
 export type RuntimeName = 'process' | 'builtin'
 
@@ -23,7 +23,7 @@ export interface MockConfig {
   containers?: ContainerConfig[]
   /** Runtime of containers that do not name one, config and API-created alike (default "process"). */
   defaultRuntime?: RuntimeName
-  /** A mock swarm (swarm.ts): nodes, each a mock daemon of its own, and services with tasks on them. */
+  /** A mock swarm (swarm-config.ts, engine/swarm.ts): nodes, each a mock daemon of its own, and services with tasks on them. */
   nodes?: unknown[]
   services?: unknown[]
 }

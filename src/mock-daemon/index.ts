@@ -1,24 +1,28 @@
 // The mock Docker daemon's public API: start it in-process from a test, or via `hijack mock-daemon`.
-import type {EventEmitter} from 'node:events'
+import {EventEmitter} from 'node:events'
 import {chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {connect, createServer, isIP, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {ConfigError, type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
-import {BuiltinRuntime} from './runtime-builtin.js'
-import {ProcessRuntime} from './runtime-process.js'
-import type {Runtime} from './runtime.js'
-import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
-import {type RunningSwarm, startSwarm} from './swarm.js'
+import {route} from './api/router.js'
+import {Engine} from './engine/engine.js'
+import {BuiltinRuntime} from './engine/runtime-builtin.js'
+import {ProcessRuntime} from './engine/runtime-process.js'
+import type {Runtime} from './engine/runtime.js'
+import {DEFAULT_LIMITS, type Limits} from './limits.js'
+import {ConnectionServer} from './server/connections.js'
+import {type RunningSwarm, startSwarmNodes} from './swarm-nodes.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
 export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
-export type {RequestRecord} from './server.js'
-export type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
-export {ProcessRuntime} from './runtime-process.js'
-export {BuiltinRuntime} from './runtime-builtin.js'
+export type {Limits} from './limits.js'
+export type {RequestRecord} from './server/connections.js'
+export type {MockProcess, Runtime, SpawnProblem, SpawnSpec} from './engine/runtime.js'
+export {ProcessRuntime} from './engine/runtime-process.js'
+export {BuiltinRuntime} from './engine/runtime-builtin.js'
 
 export interface MockDaemonOptions {
   /** Unix socket path. Without `socket` and `listen`, a socket in a fresh temp dir (removed on close). */
@@ -170,34 +174,53 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
   const {containers: specs, defaultRuntime, swarm: swarmSpec} = await daemonConfig(options.config)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
+  const limits = checkLimits({...DEFAULT_LIMITS, ...options.limits})
   // A swarm manager: its nodes are mock daemons of their own, started first, closed with it.
-  let swarm: RunningSwarm | undefined
+  let running: RunningSwarm | undefined
   if (swarmSpec) {
-    swarm = await startSwarm(swarmSpec, (socket, config) =>
+    running = await startSwarmNodes(swarmSpec, (socket, config) =>
       startMockDaemon({...options, listen: undefined, socket, config: {...config, defaultRuntime}}))
   }
   try {
-    return await startManager(options, {specs, defaultRuntime, faults, log, swarm})
+    return await startManager(options, {specs, defaultRuntime, faults, log, limits, running})
   } catch (error) {
-    await swarm?.close()
+    await running?.close()
     throw error
   }
 }
 
-async function startManager(
-  options: MockDaemonOptions,
-  {specs, defaultRuntime, faults, log, swarm}: {specs: DaemonConfig['containers']; defaultRuntime: DaemonConfig['defaultRuntime']; faults: Faults; log?: (line: string) => void; swarm?: RunningSwarm},
-): Promise<MockDaemon> {
-  const mock = new MockServer({
+interface ManagerParts {
+  specs: DaemonConfig['containers']
+  defaultRuntime: DaemonConfig['defaultRuntime']
+  faults: Faults
+  log?: (line: string) => void
+  limits: Limits
+  running?: RunningSwarm
+}
+
+/** The daemon itself (a swarm's manager when `running` is set): engine, API and server on one socket. */
+async function startManager(options: MockDaemonOptions, {specs, defaultRuntime, faults, log, limits, running}: ManagerParts): Promise<MockDaemon> {
+  // The three parts: the engine (state), the API (handlers on it), the server (connections).
+  const engine = new Engine({
     containers: specs,
     faults,
     runtimes: {process: options.runtimes?.process ?? new ProcessRuntime(), builtin: options.runtimes?.builtin ?? new BuiltinRuntime()},
     defaultRuntime,
-    limits: checkLimits({...DEFAULT_LIMITS, ...options.limits}),
-    log,
-    swarm: swarm?.state,
+    logSize: limits.logSize,
+    execRetentionMs: limits.execRetentionMs,
+    swarm: running?.swarm,
   })
-  const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))
+  const events = new EventEmitter()
+  const api = {engine, events}
+  const connections = new ConnectionServer({
+    handler: (req) => route(api, req),
+    maxHeaderSize: limits.maxHeaderSize,
+    maxBodySize: limits.maxBodySize,
+    headTimeoutMs: limits.headTimeoutMs,
+    events,
+    log,
+  })
+  const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => connections.handleConnection(socket))
   server.on('error', () => {}) // after listen, accept errors (EMFILE) must not kill a test run
 
   let url: string
@@ -223,13 +246,14 @@ async function startManager(
     })
     url = `unix://${socketPath}`
   }
-  mock.startContainers()
+  engine.startContainers()
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const stopped = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()))
-      await mock.shutdown()
+      connections.closeAll()
+      await engine.shutdown()
       await stopped
       if (socketPath) {
         try {
@@ -239,7 +263,7 @@ async function startManager(
         }
       }
       if (tempDir) rmSync(tempDir, {recursive: true, force: true})
-      await swarm?.close()
+      await running?.close()
     })()
     return closing
   }
@@ -248,10 +272,10 @@ async function startManager(
     url,
     socketPath,
     port,
-    events: mock.events,
-    nodes: swarm?.state.nodes.map((n) => ({hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath})),
+    events,
+    nodes: running?.swarm.nodes.map((n) => ({hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath})),
     container(ref) {
-      const c = mock.containers.find(ref)
+      const c = engine.containers.find(ref)
       return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}
     },
     close,
