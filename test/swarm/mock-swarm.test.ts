@@ -74,6 +74,12 @@ t.test('Docker\'s errors: unknown service, bad filter, no swarm at all', async (
   t.strictSame([missing.status, missing.json.message], [404, 'service nope not found'])
   const bad = await get(daemon.url, `/v1.47/tasks?${filters({colour: ['red']})}`)
   t.strictSame([bad.status, bad.json.message], [400, "Invalid filter 'colour'"])
+  // dockerd knows `label`; the mock does not match it, so it refuses rather than lists everything
+  const unmatched = await get(daemon.url, `/v1.47/nodes?${filters({label: ['zone=a']})}`)
+  t.strictSame([unmatched.status, unmatched.json.message], [400, "filter 'label' is not supported by the hijack mock daemon"])
+  const broken = await get(daemon.url, `/v1.47/services?filters=${encodeURIComponent('{"name":')}`)
+  t.equal(broken.status, 400, 'filters that are not JSON')
+  t.match(broken.json.message, /^invalid filter: /)
   const noService = await get(daemon.url, '/v1.47/services/nope')
   t.equal(noService.status, 404)
 

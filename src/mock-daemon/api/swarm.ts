@@ -8,11 +8,16 @@ import type {ApiContext} from './context.js'
 import {parseFilterJson} from './filters.js'
 import {findSwarmObject, managedSwarm} from './validate.js'
 
-/** The request's filters, keys outside `known` refused in dockerd's swarm wording; keys without values dropped. */
-function swarmFilters(req: DaemonRequest, known: string[]): Map<string, string[]> {
+/**
+ * The request's filters: keys outside `supported` and `unsupported` refused in dockerd's swarm wording,
+ * keys dockerd knows that the mock does not match (`unsupported`) refused rather than ignored; keys
+ * without values dropped.
+ */
+function swarmFilters(req: DaemonRequest, supported: string[], unsupported: string[]): Map<string, string[]> {
   const filters = new Map<string, string[]>()
   for (const [key, values] of parseFilterJson(req.query.get('filters'))) {
-    if (!known.includes(key)) throw new ApiError(400, `Invalid filter '${key}'`)
+    if (unsupported.includes(key)) throw new ApiError(400, `filter '${key}' is not supported by the hijack mock daemon`)
+    if (!supported.includes(key)) throw new ApiError(400, `Invalid filter '${key}'`)
     if (values.length > 0) filters.set(key, values)
   }
   return filters
@@ -84,7 +89,7 @@ function taskJson(swarm: Swarm, task: SwarmTask): unknown {
 
 export function listNodes(ctx: ApiContext, req: DaemonRequest): void {
   const swarm = managedSwarm(ctx.engine)
-  const f = swarmFilters(req, ['id', 'name', 'role', 'membership', 'label', 'node.label'])
+  const f = swarmFilters(req, ['id', 'name', 'role'], ['membership', 'label', 'node.label'])
   req.sendJson(200, swarm.nodes
     .filter((n) => passes(f, 'id', (v) => n.id.startsWith(v)) && passes(f, 'name', (v) => n.hostname.startsWith(v)) && passes(f, 'role', (v) => v === n.role))
     .map((n) => nodeJson(swarm, n)))
@@ -97,7 +102,7 @@ export function inspectNode(ctx: ApiContext, req: DaemonRequest, ref: string): v
 
 export function listServices(ctx: ApiContext, req: DaemonRequest): void {
   const swarm = managedSwarm(ctx.engine)
-  const f = swarmFilters(req, ['id', 'name', 'label', 'mode'])
+  const f = swarmFilters(req, ['id', 'name'], ['label', 'mode'])
   req.sendJson(200, swarm.services
     .filter((s) => passes(f, 'id', (v) => s.id.startsWith(v)) && passes(f, 'name', (v) => s.name.startsWith(v)))
     .map((s) => serviceJson(swarm, s)))
@@ -110,7 +115,7 @@ export function inspectService(ctx: ApiContext, req: DaemonRequest, ref: string)
 
 export function listTasks(ctx: ApiContext, req: DaemonRequest): void {
   const swarm = managedSwarm(ctx.engine)
-  const f = swarmFilters(req, ['id', 'name', 'service', 'node', 'desired-state', 'label'])
+  const f = swarmFilters(req, ['id', 'service', 'node', 'desired-state'], ['name', 'label'])
   // As dockerd: a service or node filter names something that must exist (404 otherwise).
   const services = f.get('service')?.map((ref) => findSwarmObject('service', ref, (r) => swarm.findService(r)).id)
   const nodes = f.get('node')?.map((ref) => findSwarmObject('node', ref, (r) => swarm.findNode(r)).id)
