@@ -19,7 +19,7 @@ export default class MockDaemon extends Command {
     socket: Flags.string({description: 'unix socket path to listen on (created mode 0600)', exclusive: ['listen']}),
     listen: Flags.string({description: 'tcp://HOST:PORT to listen on (loopback only unless --unsafe-listen; port 0 = any)', exclusive: ['socket']}),
     'unsafe-listen': Flags.boolean({description: 'allow a non-loopback --listen address (anyone who connects can run commands)'}),
-    config: Flags.string({description: 'JSON file: {"defaultRuntime": "process"|"builtin", "containers": [{"name", "cmd", "tty", "openStdin", ...}]}'}),
+    config: Flags.string({description: 'JSON file: {"defaultRuntime": "process"|"builtin", "containers": [{"name", "cmd", "tty", "openStdin", ...}], "nodes": [...], "services": [...]}'}),
     fault: Flags.string({description: 'daemon-wide fault NAME=VALUE (repeatable; a container\'s own faults win)', multiple: true}),
     log: Flags.boolean({description: 'log one line per request to stderr: method, path, status, duration'}),
   }
@@ -48,6 +48,8 @@ export default class MockDaemon extends Command {
       throw error
     }
     this.log(`hijack mock-daemon listening on ${daemon.url}`)
+    // A swarm manager (config `nodes`): where each node's daemon is.
+    for (const node of daemon.nodes ?? []) this.log(`hijack mock-daemon node ${node.hostname} listening on ${node.url}`)
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop)

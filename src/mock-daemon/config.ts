@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {type Faults, FaultError, parseFaults} from './faults.js'
 import {FLAVORS, type Flavor, isFlavor} from './api/flavor.js'
+import {type SwarmSpec, SwarmConfigError, validateSwarmConfig} from './swarm-config.js'
 
 export type RuntimeName = 'process' | 'builtin'
 
@@ -25,6 +26,9 @@ export interface MockConfig {
   defaultRuntime?: RuntimeName
   /** The engine imitated where engines differ: "docker" (default) or "podman" (see flavor.ts). */
   flavor?: Flavor
+  /** A mock swarm (swarm-config.ts, engine/swarm.ts): nodes, each a mock daemon of its own, and services with tasks on them. */
+  nodes?: unknown[]
+  services?: unknown[]
 }
 
 /** A validated config. */
@@ -32,6 +36,7 @@ export interface DaemonConfig {
   containers: ContainerSpec[]
   defaultRuntime: RuntimeName
   flavor?: Flavor
+  swarm?: SwarmSpec
 }
 
 /** A validated container: every optional field filled in. */
@@ -132,13 +137,20 @@ function containerSpec(raw: unknown, index: number, defaultRuntime: RuntimeName)
 export function validateDaemonConfig(raw: unknown): DaemonConfig {
   if (!isObject(raw)) throw new ConfigError('config: expected a JSON object like {"containers": [...]}')
   for (const key of Object.keys(raw)) {
-    if (key !== 'containers' && key !== 'defaultRuntime' && key !== 'flavor') throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime, flavor)`)
+    if (!['containers', 'defaultRuntime', 'flavor', 'nodes', 'services'].includes(key)) throw new ConfigError(`config: unknown key "${key}" (known: containers, defaultRuntime, flavor, nodes, services)`)
+  }
+  let swarm: SwarmSpec | undefined
+  try {
+    swarm = validateSwarmConfig(raw)
+  } catch (error) {
+    if (error instanceof SwarmConfigError) throw new ConfigError(error.message)
+    throw error
   }
   const defaultRuntime = raw.defaultRuntime ?? 'process'
   if (!isRuntimeName(defaultRuntime)) throw new ConfigError('config.defaultRuntime: expected "process" or "builtin"')
   if (raw.flavor !== undefined && !isFlavor(raw.flavor)) throw new ConfigError(`config.flavor: expected one of ${FLAVORS.join(', ')}`)
   const flavor = raw.flavor === undefined ? {} : {flavor: raw.flavor}
-  if (raw.containers === undefined) return {containers: [], defaultRuntime, ...flavor}
+  if (raw.containers === undefined) return {containers: [], defaultRuntime, swarm, ...flavor}
   if (!Array.isArray(raw.containers)) throw new ConfigError('config.containers: expected an array')
   const specs = raw.containers.map((c, i) => containerSpec(c, i, defaultRuntime))
   const names = new Set<string>()
@@ -151,7 +163,7 @@ export function validateDaemonConfig(raw: unknown): DaemonConfig {
       ids.add(spec.id)
     }
   }
-  return {containers: specs, defaultRuntime, ...flavor}
+  return {containers: specs, defaultRuntime, swarm, ...flavor}
 }
 
 

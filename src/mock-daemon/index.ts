@@ -14,6 +14,7 @@ import {ProcessRuntime} from './engine/runtime-process.js'
 import type {Runtime} from './engine/runtime.js'
 import {DEFAULT_LIMITS, type Limits} from './limits.js'
 import {ConnectionServer} from './server/connections.js'
+import {type RunningSwarm, startSwarmNodes} from './swarm-nodes.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
@@ -53,6 +54,8 @@ export interface MockDaemon {
   events: EventEmitter
   /** Inspect-shaped state of a container by name or id (undefined when unknown or removed). */
   container(ref: string): {id: string; name: string; running: boolean; exitCode: number; pid: number} | undefined
+  /** A swarm manager (config `nodes`): each node's mock daemon. */
+  nodes?: {hostname: string; id: string; url: string; socketPath: string}[]
   /** Stops listening, ends every session, kills every process it started and removes the socket. */
   close(): Promise<void>
 }
@@ -172,12 +175,38 @@ function checkLimits(limits: Limits): Limits {
 /** Starts a mock daemon; every configured container's main process is running when this resolves. */
 export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<MockDaemon> {
   if (options.socket !== undefined && options.listen !== undefined) throw new ListenError('give either socket or listen, not both')
-  const {containers: specs, defaultRuntime, flavor: configFlavor} = await daemonConfig(options.config)
+  const {containers: specs, defaultRuntime, swarm: swarmSpec, flavor: configFlavor} = await daemonConfig(options.config)
   const flavor = options.flavor ?? configFlavor
   if (flavor !== undefined && !isFlavor(flavor)) throw new ConfigError(`flavor: expected one of ${FLAVORS.join(', ')}`)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
   const limits = checkLimits({...DEFAULT_LIMITS, ...options.limits})
+  // A swarm manager: its nodes are mock daemons of their own, started first, closed with it.
+  let running: RunningSwarm | undefined
+  if (swarmSpec) {
+    running = await startSwarmNodes(swarmSpec, (socket, config) =>
+      startMockDaemon({...options, listen: undefined, socket, config: {...config, defaultRuntime, ...(flavor !== undefined && {flavor})}}))
+  }
+  try {
+    return await startManager(options, {specs, defaultRuntime, flavor, faults, log, limits, running})
+  } catch (error) {
+    await running?.close()
+    throw error
+  }
+}
+
+interface ManagerParts {
+  specs: DaemonConfig['containers']
+  defaultRuntime: DaemonConfig['defaultRuntime']
+  flavor?: Flavor
+  faults: Faults
+  log?: (line: string) => void
+  limits: Limits
+  running?: RunningSwarm
+}
+
+/** The daemon itself (a swarm's manager when `running` is set): engine, API and server on one socket. */
+async function startManager(options: MockDaemonOptions, {specs, defaultRuntime, flavor, faults, log, limits, running}: ManagerParts): Promise<MockDaemon> {
   // The three parts: the engine (state), the API (handlers on it), the server (connections).
   const engine = new Engine({
     containers: specs,
@@ -186,6 +215,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     defaultRuntime,
     logSize: limits.logSize,
     execRetentionMs: limits.execRetentionMs,
+    swarm: running?.swarm,
   })
   const events = new EventEmitter()
   const api = {engine, events, flavor: flavorBehaviour(flavor)}
@@ -240,6 +270,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
         }
       }
       if (tempDir) rmSync(tempDir, {recursive: true, force: true})
+      await running?.close()
     })()
     return closing
   }
@@ -249,6 +280,7 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     socketPath,
     port,
     events,
+    nodes: running?.swarm.nodes.map((n) => ({hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath})),
     container(ref) {
       const c = engine.containers.find(ref)
       return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}

@@ -1,29 +1,17 @@
 // `GET /containers/json?filters=...`: dockerd's filter forms and how each one matches.
 import type {Container} from '../engine/container.js'
 import {ApiError} from '../server/api-error.js'
+import {parseFilterJson} from './filters.js'
 
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']
 const SUPPORTED_FILTERS = new Set(['id', 'name', 'label', 'status', 'exited'])
 /** Filters dockerd knows that the mock does not implement: refused rather than ignored. */
 const UNSUPPORTED_FILTERS = new Set(['ancestor', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task'])
 
-/** `filters` in either of Docker's JSON forms: {"label": {"k=v": true}} or {"label": ["k=v"]}. */
+/** The container list's filters: only keys it knows, values it can match; keys without values dropped. */
 export function parseFilters(raw: string | null): Map<string, string[]> {
   const filters = new Map<string, string[]>()
-  if (raw === null || raw.trim() === '') return filters
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch (error) {
-    throw new ApiError(400, `invalid filter: ${(error as Error).message}`)
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError(400, 'invalid filter: expected a JSON object')
-  for (const [key, value] of Object.entries(parsed)) {
-    let values: string[]
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) values = value
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      values = Object.entries(value).filter(([, on]) => on === true).map(([v]) => v)
-    } else throw new ApiError(400, `invalid filter '${key}'`)
+  for (const [key, values] of parseFilterJson(raw)) {
     if (UNSUPPORTED_FILTERS.has(key)) throw new ApiError(400, `filter '${key}' is not supported by the hijack mock daemon`)
     if (!SUPPORTED_FILTERS.has(key)) throw new ApiError(400, `invalid filter '${key}'`)
     if (key === 'status') {

@@ -8,6 +8,7 @@ import {attach} from './attach.js'
 import {createContainer, inspectContainer, killContainer, listContainers, removeContainer, resizeContainer, restartContainer, startContainer, stopContainer, waitContainer} from './containers.js'
 import type {ApiContext, Handler} from './context.js'
 import {createExec, inspectExec, resizeExec, startExec} from './exec.js'
+import {inspectNode, inspectService, inspectTask, listNodes, listServices, listTasks} from './swarm.js'
 import {info, ping, version} from './system.js'
 import {decodeParam} from './validate.js'
 
@@ -31,6 +32,12 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['POST', /^\/exec\/([^/]+)\/start$/, startExec],
   ['POST', /^\/exec\/([^/]+)\/resize$/, resizeExec],
   ['GET', /^\/exec\/([^/]+)\/json$/, inspectExec],
+  ['GET', /^\/nodes$/, listNodes],
+  ['GET', /^\/nodes\/([^/]+)$/, inspectNode],
+  ['GET', /^\/services$/, listServices],
+  ['GET', /^\/services\/([^/]+)$/, inspectService],
+  ['GET', /^\/tasks$/, listTasks],
+  ['GET', /^\/tasks\/([^/]+)$/, inspectTask],
 ]
 
 /** Answers one request: a version the daemon does not speak is a 400, an unknown route a 404. */

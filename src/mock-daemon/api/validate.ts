@@ -7,6 +7,7 @@ import type {Container} from '../engine/container.js'
 import type {Engine} from '../engine/engine.js'
 import type {ApiContext} from './context.js'
 import type {ExecRecord} from '../engine/exec.js'
+import {type Swarm, SwarmAmbiguousError} from '../engine/swarm.js'
 import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
 
@@ -115,4 +116,25 @@ export function findExec(engine: Engine, id: string): ExecRecord {
   const record = engine.execs.get(id)
   if (!record) throw new ApiError(404, `No such exec instance: ${id}`)
   return record
+}
+
+const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.'
+
+/** The swarm this daemon manages; without one, a 503 as from a dockerd outside any swarm. */
+export function managedSwarm(engine: Engine): Swarm {
+  if (!engine.swarm) throw new ApiError(503, NOT_A_MANAGER)
+  return engine.swarm
+}
+
+/** A node, service or task `ref` names (id, name or id prefix): 404 when none, 400 when a prefix is ambiguous. */
+export function findSwarmObject<T>(kind: 'node' | 'service' | 'task', ref: string, find: (ref: string) => T | undefined): T {
+  let found: T | undefined
+  try {
+    found = find(ref)
+  } catch (error) {
+    if (error instanceof SwarmAmbiguousError) throw new ApiError(400, error.message)
+    throw error
+  }
+  if (found === undefined) throw new ApiError(404, `${kind} ${ref} not found`)
+  return found
 }

@@ -5,6 +5,7 @@ import {type Faults, mergeFaults} from '../faults.js'
 import {Container} from './container.js'
 import {ContainerStore} from './container-store.js'
 import {type ExecConfig, ExecRecord} from './exec.js'
+import type {Swarm} from './swarm.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
 export interface EngineOptions {
@@ -18,6 +19,8 @@ export interface EngineOptions {
   logSize: number
   /** How long an exited exec can still be inspected; it goes at the first sweep after that. */
   execRetentionMs: number
+  /** Set when the daemon plays a swarm manager: what it answers on /nodes, /tasks, /services. */
+  swarm?: Swarm
 }
 
 export class Engine {
@@ -27,8 +30,10 @@ export class Engine {
   readonly processes = new Set<MockProcess>()
   /** One sweep for all exec records (no timer per exec). */
   private readonly execSweep: NodeJS.Timeout
+  readonly swarm: Swarm | undefined
 
   constructor(private readonly options: EngineOptions) {
+    this.swarm = options.swarm
     const retention = options.execRetentionMs
     this.execSweep = setInterval(() => this.pruneExecs(Date.now(), retention), retention).unref()
     for (const spec of options.containers) {
