@@ -5,9 +5,10 @@ import type {Readable} from 'node:stream'
 import type {ContainerInfo, ContainerInspectInfo} from 'dockerode'
 import {STDERR, STDOUT} from '../transport/stdcopy.js'
 import type {ContainerSpec} from './config.js'
+import {containerActor, type EventBus} from './events.js'
 import type {Faults} from './faults.js'
 import {CLIENT_BUFFER_AFTER_EXIT, exitAfterOutput, type OutputType} from './hijacked.js'
-import {OutputLog} from './output-log.js'
+import {OutputLog, type TimedLogEntry} from './output-log.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -63,15 +64,20 @@ export interface ContainerOptions {
   logLimit: number
   /** Called for every process the container starts, so the daemon can kill them all at close. */
   track: (process: MockProcess) => void
+  /** The daemon's GET /events log (lifecycle points emit to it). */
+  events?: EventBus
 }
 
 export class Container {
   readonly id: string
-  readonly name: string
+  /** Changed by POST /containers/{id}/rename. */
+  name: string
   readonly created = new Date().toISOString()
   readonly env: string[]
   readonly faults: Faults
   status: 'created' | 'running' | 'exited' = 'created'
+  /** Frozen by POST /containers/{id}/pause (still running; see api-container-extras.ts). */
+  paused = false
   exitCode = 0
   pid = 0
   startedAt = ZERO_TIME
@@ -146,6 +152,7 @@ export class Container {
       this.setPaused(false)
     })
     exitAfterOutput(proc).then((code) => this.onExit(proc, code))
+    this.emit('start')
     for (const listener of this.startListeners) listener(proc)
   }
 
@@ -199,6 +206,7 @@ export class Container {
 
   private settle(code: number): void {
     this.status = 'exited'
+    this.paused = false
     this.exitCode = code
     this.finishedAt = new Date().toISOString()
     const subs = [...this.subscribers]
@@ -209,6 +217,17 @@ export class Container {
     this.exitWaiters = []
     for (const resolve of waiters) resolve(code)
     for (const listener of this.exitListeners) listener()
+    this.emit('die', {exitCode: String(code)})
+  }
+
+  /** An event about this container on the daemon's GET /events log. */
+  emit(action: string, extra: Record<string, string> = {}): void {
+    this.options.events?.emit(containerActor(this, extra), action)
+  }
+
+  /** The kept output with arrival times, for GET /containers/{id}/logs. */
+  logEntries(): TimedLogEntry[] {
+    return this.log.replayTimed()
   }
 
   /** Runs when the main process exits (execs of a stopped container die with it). */
@@ -240,6 +259,7 @@ export class Container {
   }
 
   kill(signal: NodeJS.Signals): void {
+    if (this.running) this.emit('kill', {signal: String(osConstants.signals[signal])})
     this.process?.kill(signal)
   }
 
@@ -283,7 +303,7 @@ export class Container {
 
   /** Docker's words for the state: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
   statusText(now = Date.now()): string {
-    if (this.running) return `Up ${humanDuration(now - Date.parse(this.startedAt))}`
+    if (this.running) return `Up ${humanDuration(now - Date.parse(this.startedAt))}${this.paused ? ' (Paused)' : ''}`
     if (this.startedAt === ZERO_TIME) return 'Created'
     return `Exited (${this.exitCode}) ${humanDuration(now - Date.parse(this.finishedAt))} ago`
   }
@@ -299,7 +319,7 @@ export class Container {
       Created: Math.floor(Date.parse(this.created) / 1000),
       Ports: [],
       Labels: {...this.spec.labels},
-      State: this.status,
+      State: this.paused ? 'paused' : this.status,
       Status: this.statusText(now),
       HostConfig: {NetworkMode: 'none'},
       NetworkSettings: {Networks: {}},
@@ -317,9 +337,9 @@ export class Container {
       Path: argv[0],
       Args: argv.slice(1),
       State: {
-        Status: this.status,
+        Status: this.paused ? 'paused' : this.status,
         Running: running,
-        Paused: false,
+        Paused: this.paused,
         Restarting: false,
         OOMKilled: false,
         Dead: false,

@@ -50,6 +50,7 @@ export class ExecRecord {
       consoleSize: config.consoleSize,
     })
     this.track(proc)
+    container.emit(`exec_start: ${config.cmd.join(' ')}`, {execID: this.id})
     this.process = proc
     this.started = true
     this.running = true
@@ -63,6 +64,7 @@ export class ExecRecord {
       this.exitCode = code
       this.running = false
       this.exitedAt = Date.now()
+      container.emit('exec_die', {execID: this.id, exitCode: String(code)})
       // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
       container.execIds.delete(this.id)
       // The record stays for inspect; the process, its streams and the session they reach do not.

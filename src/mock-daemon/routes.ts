@@ -1,6 +1,8 @@
 // The Engine API endpoints the mock answers, with Docker's status codes and words.
-import {arch, cpus, hostname, release, totalmem} from 'node:os'
+import {cpus, hostname, release, totalmem} from 'node:os'
 import {HijackError} from '../transport/errors.js'
+import {EXTRA_ROUTES} from './api-routes-extra.js'
+import {refuseIfPaused} from './api-container-extras.js'
 import {runAttach} from './attach.js'
 import {type ContainerSpec, isRuntimeName, type RuntimeName} from './config.js'
 import {AmbiguousError, type Container, parseSignal, type WaitCondition} from './containers.js'
@@ -8,6 +10,7 @@ import {ExecRecord, runDetached, runExec} from './exec.js'
 import {ApiError} from './http.js'
 import {ProcessRuntime} from './runtime-process.js'
 import type {Exchange} from './server.js'
+import {goArch} from './host-info.js'
 import {checkDetachKeys} from './stdin.js'
 import {API_VERSION, ENGINE_VERSION, MIN_API_VERSION} from './version.js'
 
@@ -33,6 +36,7 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['POST', /^\/exec\/([^/]+)\/start$/, startExec],
   ['POST', /^\/exec\/([^/]+)\/resize$/, resizeExec],
   ['GET', /^\/exec\/([^/]+)\/json$/, inspectExec],
+  ...EXTRA_ROUTES,
 ]
 
 export async function route(ex: Exchange): Promise<void> {
@@ -109,7 +113,6 @@ function ping(ex: Exchange): void {
   })
 }
 
-const goArch = (): string => ({x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm'})[arch()] ?? arch()
 
 function version(ex: Exchange): void {
   ex.sendJson(200, {
@@ -134,9 +137,9 @@ function info(ex: Exchange): void {
     ID: 'hijack-mock',
     Containers: all.length,
     ContainersRunning: running,
-    ContainersPaused: 0,
+    ContainersPaused: all.filter((c) => c.paused).length,
     ContainersStopped: all.length - running,
-    Images: 0,
+    Images: ex.server.images.all().length,
     Driver: 'mock',
     Name: hostname(),
     ServerVersion: ENGINE_VERSION,
@@ -348,6 +351,7 @@ async function createContainer(ex: Exchange): Promise<void> {
   const c = ex.server.addContainer(spec, runtime)
   // HostConfig.AutoRemove (`docker run --rm`): gone once the main process has exited.
   if (spec.hostConfig?.AutoRemove === true) c.onStopped(() => removeFromDaemon(ex.server, c))
+  c.emit('create')
   ex.sendJson(201, {Id: c.id, Warnings: []})
 }
 
@@ -355,6 +359,7 @@ function removeFromDaemon(server: Exchange['server'], c: Container): void {
   server.containers.remove(c)
   for (const id of c.execIds) server.execs.delete(id)
   c.markRemoved()
+  c.emit('destroy')
 }
 
 async function removeContainer(ex: Exchange, ref: string): Promise<void> {
@@ -406,6 +411,7 @@ async function createExec(ex: Exchange, ref: string): Promise<void> {
   }
   const c = container(ex, ref)
   if (!c.running) throw new ApiError(409, `container ${c.id} is not running`)
+  refuseIfPaused(c)
   const record = new ExecRecord(c, {
     cmd,
     tty: body.Tty === true,
@@ -421,6 +427,7 @@ async function createExec(ex: Exchange, ref: string): Promise<void> {
   }, ex.server.track)
   ex.server.execs.set(record.id, record)
   c.execIds.add(record.id)
+  c.emit(`exec_create: ${cmd.join(' ')}`, {execID: record.id})
   ex.sendJson(201, {Id: record.id})
 }
 
@@ -431,6 +438,7 @@ async function startExec(ex: Exchange, id: string): Promise<void> {
   if (record.started) throw new ApiError(409, `exec command ${id} has already run`)
   const c = record.container
   if (!c.running) throw new ApiError(409, `container ${c.id} is not running`)
+  refuseIfPaused(c)
   if (body.Detach === true) {
     runDetached(record)
     ex.send(200)
@@ -476,6 +484,7 @@ async function attach(ex: Exchange, ref: string): Promise<void> {
   if (startError) throw new ApiError(startError.status, startError.message)
   const session = ex.hijack({upgrade: ex.req.upgrade, faults: c.faults, ...streamContentType(ex, c.spec.tty)})
   ex.server.events.emit('attach', {container: c.name, id: c.id})
+  c.emit('attach')
   // Not awaited, like an exec session: see startExec.
   const socket = ex.socket
   runAttach(c, {socket, ...session}, options).catch(() => socket.destroy())
@@ -575,6 +584,7 @@ async function stopContainer(ex: Exchange, ref: string): Promise<void> {
     return
   }
   await c.stop(seconds, signal)
+  c.emit('stop')
   ex.send(204)
 }
 
@@ -584,5 +594,6 @@ async function restartContainer(ex: Exchange, ref: string): Promise<void> {
   await c.stop(seconds, signal)
   if (c.removed) throw new ApiError(404, `No such container: ${ref}`)
   if (!c.running) startMain(c)
+  c.emit('restart')
   ex.send(204)
 }

@@ -4,9 +4,11 @@ import type {Socket} from 'node:net'
 import type {ContainerSpec} from './config.js'
 import {Container, ContainerStore} from './containers.js'
 import type {ExecRecord} from './exec.js'
+import {EventBus} from './events.js'
 import {type Faults, mergeFaults} from './faults.js'
 import {ignore, linger, OutputStream} from './hijacked.js'
 import {ApiError, parseHead, type RequestHead, responseHead, SocketReader} from './http.js'
+import {ImageStore} from './images.js'
 import {route} from './routes.js'
 import type {MockProcess, Runtime} from './runtime.js'
 import {compareVersions} from '../transport/api-version.js'
@@ -58,6 +60,9 @@ export class MockServer {
   /** 'request' (RequestRecord), 'attach' ({container}), 'exec-start' ({id, container}). */
   readonly events = new EventEmitter()
   readonly processes = new Set<MockProcess>()
+  /** What GET /events reports (the 'events' emitter above is the Node API's, not the Engine's). */
+  readonly engineEvents = new EventBus()
+  readonly images = new ImageStore()
   private readonly sockets = new Set<Socket>()
   private closing = false
   /** One sweep for all exec records (no timer per exec). */
@@ -87,8 +92,10 @@ export class MockServer {
       faults: mergeFaults(options.faults, spec.faults),
       logLimit: options.limits.logSize,
       track: this.track,
+      events: this.engineEvents,
     })
     this.containers.add(container)
+    this.images.add(spec.image)
     return container
   }
 
@@ -214,6 +221,11 @@ function endConnection(socket: Socket, reader: SocketReader | undefined, last?: 
   if (last) socket.end(last)
   else socket.end()
   linger(socket)
+}
+
+export interface ChunkedResponse {
+  write(body: Buffer): boolean
+  end(body?: Buffer): void
 }
 
 export interface HijackStart {
@@ -361,16 +373,28 @@ export class Exchange {
     this.send(status, jsonBody(value), 'application/json')
   }
 
-  /** Headers now, body later (POST /wait): chunked so the connection can be reused after. */
-  startChunked(status: number, contentType: string): {end: (body: Buffer) => void} {
-    this.socket.write(this.head(status, {'Content-Type': contentType, 'Transfer-Encoding': 'chunked'}))
+  /**
+   * Headers now, body later (POST /wait, logs, events, pull): chunked so the connection can be reused after.
+   * `write` returns false when the socket's buffer is full (the caller decides whether to wait).
+   */
+  startChunked(status: number, contentType: string, extra: Record<string, string> = {}): ChunkedResponse {
+    this.socket.write(this.head(status, {...extra, 'Content-Type': contentType, 'Transfer-Encoding': 'chunked'}))
+    const socket = this.socket
+    const write = (body: Buffer): boolean => {
+      if (socket.destroyed || body.length === 0) return !socket.destroyed
+      socket.write(`${body.length.toString(16)}\r\n`)
+      socket.write(body)
+      return socket.write('\r\n')
+    }
+    let ended = false
     return {
-      end: (body: Buffer) => {
-        if (this.socket.destroyed) return
-        this.socket.write(`${body.length.toString(16)}\r\n`)
-        this.socket.write(body)
-        this.socket.write('\r\n0\r\n\r\n')
-        if (!this.reusable) endConnection(this.socket, this.reader)
+      write,
+      end: (body?: Buffer) => {
+        if (ended || socket.destroyed) return
+        ended = true
+        if (body) write(body)
+        socket.write('0\r\n\r\n')
+        if (!this.reusable) endConnection(socket, this.reader)
       },
     }
   }
