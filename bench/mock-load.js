@@ -14,7 +14,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {connect} from 'node:net'
 import {readFileSync} from 'node:fs'
 import {Writable} from 'node:stream'
-import {StdcopyDemuxer} from '../dist/transport/stdcopy.js'
+import {StdcopyDemuxer} from '../dist/protocol/stdcopy.js'
 
 const API = '/v1.47'
 const POOL = randomBytes(256 * 1024)

@@ -1,6 +1,5 @@
 import {Command, Errors} from '@oclif/core'
-import {HijackError} from '../transport/errors.js'
-import {printLine, reportError} from './report.js'
+import {expectedFailure, printLine, reportError} from './report.js'
 
 /**
  * Shared error handling: expected failures print one line in Docker's words and exit with the code
@@ -22,7 +21,7 @@ export abstract class HijackCommand extends Command {
     if (error instanceof Errors.ExitError) throw error
     const ctor = this.constructor as typeof HijackCommand
     const name = `hijack ${this.id ?? ''}`.trim()
-    if (error instanceof HijackError) return this.exit(reportError(error))
+    if (expectedFailure(error)) return this.exit(reportError(error))
     // oclif does not export its parser error classes; their names are stable across 4.x.
     const kind = error.constructor.name
     if (kind === 'RequiredArgsError' || (kind === 'UnexpectedArgsError' && ctor.exactArgs)) {

@@ -1,16 +1,28 @@
 import os from 'node:os'
-import {HijackError} from '../transport/errors.js'
+import {ProtocolError} from '../protocol/errors.js'
+import {HijackError, StreamError} from '../transport/errors.js'
 
 /** One line on stderr (a trailing newline added when missing). */
 export function printLine(message: string): void {
   process.stderr.write(message.endsWith('\n') ? message : `${message}\n`)
 }
 
+/**
+ * The CLI's typed error for an expected failure, undefined for a crash. The wire code's neutral errors
+ * (a cut or malformed stream, protocol/) are stream trouble: exit 1, as the Docker CLI.
+ */
+export function expectedFailure(error: unknown): HijackError | undefined {
+  if (error instanceof HijackError) return error
+  if (error instanceof ProtocolError) return new StreamError(error.message)
+  return undefined
+}
+
 /** Prints an expected failure in one line (Docker's words) and gives its exit code; others are rethrown. */
 export function reportError(error: unknown): number {
-  if (!(error instanceof HijackError)) throw error
-  printLine(error.message)
-  return error.exitCode
+  const known = expectedFailure(error)
+  if (!known) throw error
+  printLine(known.message)
+  return known.exitCode
 }
 
 /** The session ended because the user typed the detach sequence: Docker says this and exits 1. */

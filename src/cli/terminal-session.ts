@@ -2,7 +2,7 @@ import {createReadStream, fstatSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import type {Readable} from 'node:stream'
 import type {ReadStream} from 'node:tty'
-import {DEFAULT_DETACH_KEYS, parseDetachKeys, runSession} from '../transport/index.js'
+import {DEFAULT_DETACH_KEYS, DetachKeysError, parseDetachKeys, runSession, UsageError} from '../transport/index.js'
 import {configuredDetachKeys} from './docker-config.js'
 import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
 import {enterRawMode, followTerminalSize} from './terminal.js'
@@ -10,7 +10,13 @@ import {enterRawMode, followTerminalSize} from './terminal.js'
 /** The detach sequence: the flag, else `detachKeys` from the Docker config, else ctrl-p,ctrl-q. */
 export function resolveDetachKeys(flag: string | undefined): {spec: string | undefined; keys: number[]} {
   const spec = flag || configuredDetachKeys()
-  return {spec, keys: parseDetachKeys(spec ?? DEFAULT_DETACH_KEYS)}
+  try {
+    return {spec, keys: parseDetachKeys(spec ?? DEFAULT_DETACH_KEYS)}
+  } catch (error) {
+    // A bad --detach-keys is the user's usage error (Docker exits 125).
+    if (error instanceof DetachKeysError) throw new UsageError(error.message)
+    throw error
+  }
 }
 
 /**

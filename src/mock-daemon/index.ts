@@ -1,23 +1,27 @@
 // The mock Docker daemon's public API: start it in-process from a test, or via `hijack mock-daemon`.
-import type {EventEmitter} from 'node:events'
+import {EventEmitter} from 'node:events'
 import {chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {connect, createServer, isIP, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {ConfigError, type DaemonConfig, loadDaemonConfigFile, type MockConfig, validateDaemonConfig} from './config.js'
 import {type Faults, mergeFaults, parseFaultFlags, parseFaults} from './faults.js'
-import {BuiltinRuntime} from './runtime-builtin.js'
-import {ProcessRuntime} from './runtime-process.js'
-import type {Runtime} from './runtime.js'
-import {DEFAULT_LIMITS, type Limits, MockServer} from './server.js'
+import {route} from './api/router.js'
+import {Engine} from './engine/engine.js'
+import {BuiltinRuntime} from './engine/runtime-builtin.js'
+import {ProcessRuntime} from './engine/runtime-process.js'
+import type {Runtime} from './engine/runtime.js'
+import {DEFAULT_LIMITS, type Limits} from './limits.js'
+import {ConnectionServer} from './server/connections.js'
 
 export type {ContainerConfig, MockConfig, MockConfig as MockDaemonConfig, RuntimeName} from './config.js'
 export {ConfigError} from './config.js'
 export {FAULT_NAMES, FaultError, type Faults} from './faults.js'
-export type {RequestRecord} from './server.js'
-export type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
-export {ProcessRuntime} from './runtime-process.js'
-export {BuiltinRuntime} from './runtime-builtin.js'
+export type {Limits} from './limits.js'
+export type {RequestRecord} from './server/connections.js'
+export type {MockProcess, Runtime, SpawnProblem, SpawnSpec} from './engine/runtime.js'
+export {ProcessRuntime} from './engine/runtime-process.js'
+export {BuiltinRuntime} from './engine/runtime-builtin.js'
 
 export interface MockDaemonOptions {
   /** Unix socket path. Without `socket` and `listen`, a socket in a fresh temp dir (removed on close). */
@@ -167,15 +171,27 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
   const {containers: specs, defaultRuntime} = await daemonConfig(options.config)
   const faults = daemonFaults(options.faults)
   const log = options.log === true ? (line: string) => process.stderr.write(`${line}\n`) : options.log || undefined
-  const mock = new MockServer({
+  const limits = checkLimits({...DEFAULT_LIMITS, ...options.limits})
+  // The three parts: the engine (state), the API (handlers on it), the server (connections).
+  const engine = new Engine({
     containers: specs,
     faults,
     runtimes: {process: options.runtimes?.process ?? new ProcessRuntime(), builtin: options.runtimes?.builtin ?? new BuiltinRuntime()},
     defaultRuntime,
-    limits: checkLimits({...DEFAULT_LIMITS, ...options.limits}),
+    logSize: limits.logSize,
+    execRetentionMs: limits.execRetentionMs,
+  })
+  const events = new EventEmitter()
+  const api = {engine, events}
+  const connections = new ConnectionServer({
+    handler: (req) => route(api, req),
+    maxHeaderSize: limits.maxHeaderSize,
+    maxBodySize: limits.maxBodySize,
+    headTimeoutMs: limits.headTimeoutMs,
+    events,
     log,
   })
-  const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => mock.handleConnection(socket))
+  const server = createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => connections.handleConnection(socket))
   server.on('error', () => {}) // after listen, accept errors (EMFILE) must not kill a test run
 
   let url: string
@@ -201,13 +217,14 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     })
     url = `unix://${socketPath}`
   }
-  mock.startContainers()
+  engine.startContainers()
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const stopped = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()))
-      await mock.shutdown()
+      connections.closeAll()
+      await engine.shutdown()
       await stopped
       if (socketPath) {
         try {
@@ -225,9 +242,9 @@ export async function startMockDaemon(options: MockDaemonOptions = {}): Promise<
     url,
     socketPath,
     port,
-    events: mock.events,
+    events,
     container(ref) {
-      const c = mock.containers.find(ref)
+      const c = engine.containers.find(ref)
       return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}
     },
     close,

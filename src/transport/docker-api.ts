@@ -3,7 +3,7 @@ import {hijack, type Hijacked} from './hijack.js'
 import type {DockerHost} from './host.js'
 import {HttpClient, parseJson} from './request.js'
 import {UsageError} from './errors.js'
-import {compareVersions} from './api-version.js'
+import {compareVersions} from '../protocol/api-version.js'
 
 /** The newest API version this client speaks; the daemon may ask for less. */
 export const CLIENT_API_VERSION = '1.47'

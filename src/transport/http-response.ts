@@ -1,6 +1,8 @@
 // An incremental HTTP/1.1 response parser: the head, then the body by its framing (RFC 9112 section 6).
 // The CLI makes a handful of small requests per run; Node's http client costs ~3 ms to load and ~5 ms
 // on its first request, which is a tenth of a whole `hijack exec true`. This is the part of it we need.
+import {ChunkedDecoder, contentLength, endsChunked, headEnd, headLines, type HeaderFields, parseHeaderFields} from '../protocol/http1.js'
+import {HttpSyntaxError} from '../protocol/errors.js'
 import {StreamError} from './errors.js'
 
 /** A response head larger than this is refused (Go's server sends a few hundred bytes). */
@@ -10,8 +12,8 @@ export interface ResponseHead {
   statusCode: number
   /** The reason phrase from the status line ("Not Found"). */
   statusText: string
-  /** Lower-cased names; repeated headers joined with ", ". */
-  headers: Record<string, string>
+  /** Lower-cased names; repeated headers joined with ", " (no prototype: see HeaderFields). */
+  headers: HeaderFields
   /** HTTP/1.1 without `Connection: close`: the connection may carry another request once the body ends. */
   keepAlive: boolean
 }
@@ -19,7 +21,7 @@ export interface ResponseHead {
 type BodyFraming =
   | {kind: 'none'}
   | {kind: 'length'; remaining: number}
-  | {kind: 'chunked'}
+  | {kind: 'chunked'; decoder: ChunkedDecoder}
   | {kind: 'close'}
 
 export interface ParserEvents {
@@ -31,31 +33,12 @@ export interface ParserEvents {
   complete(extra: Buffer): void
 }
 
-/**
- * The end of a head (request or response): the first empty line, with CRLF or bare LF line endings
- * (Go's server and client accept both). `end` is where the head's text stops, `next` the first byte after it.
- */
-export function headEnd(buffer: Buffer): {end: number; next: number} | undefined {
-  for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) {
-    const end = buffer[i - 1] === 13 ? i - 1 : i // the head's text stops before its last line ending
-    if (buffer[i + 1] === 10) return {end, next: i + 2}
-    if (buffer[i + 1] === 13 && buffer[i + 2] === 10) return {end, next: i + 3}
-  }
-  return undefined
-}
-
-export function parseHead(text: string, requestMethod: string): {head: ResponseHead; framing: BodyFraming} {
-  const lines = text.split(/\r?\n/)
+/** The client's reading of a response head; the syntax is the shared codec's (protocol/http1.ts). */
+export function parseResponseHead(raw: Buffer, end: number, requestMethod: string): {head: ResponseHead; framing: BodyFraming} {
+  const lines = headLines(raw, end)
   const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '')
   if (!status) throw new StreamError(`the daemon's answer is not HTTP/1.x: ${JSON.stringify(lines[0]?.slice(0, 80))}`)
-  const headers: Record<string, string> = Object.create(null)
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':')
-    if (colon <= 0) throw new StreamError(`malformed header line in the daemon's answer: ${JSON.stringify(line.slice(0, 80))}`)
-    const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value
-  }
+  const headers = daemonSyntax(() => parseHeaderFields(lines))
   const statusCode = Number(status[2])
   const connection = (headers.connection ?? '').toLowerCase()
   const head: ResponseHead = {
@@ -67,6 +50,16 @@ export function parseHead(text: string, requestMethod: string): {head: ResponseH
   return {head, framing: framingOf(head, requestMethod)}
 }
 
+/** Runs the shared codec; what it refuses is the daemon's broken answer (a StreamError, exit 1). */
+function daemonSyntax<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (error instanceof HttpSyntaxError) throw new StreamError(`malformed answer from the daemon: ${error.message}`)
+    throw error
+  }
+}
+
 function framingOf(head: ResponseHead, requestMethod: string): BodyFraming {
   const {statusCode, headers} = head
   if (requestMethod === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) return {kind: 'none'}
@@ -76,17 +69,11 @@ function framingOf(head: ResponseHead, requestMethod: string): BodyFraming {
     // A length beside a coding is a sign of a confused peer (RFC 9112 6.3): read by the coding, then close.
     if (length !== undefined) head.keepAlive = false
     // Only chunked as the final coding has a defined end; anything else runs until the daemon closes.
-    if (/(^|,)\s*chunked\s*$/i.test(coding)) return {kind: 'chunked'}
+    if (endsChunked(coding)) return {kind: 'chunked', decoder: new ChunkedDecoder()}
     head.keepAlive = false
     return {kind: 'close'}
   }
-  if (length !== undefined) {
-    // Repeated headers arrive joined: "5, 5" is one length said twice, "5, 6" is not a length.
-    const values = new Set(length.split(',').map((v) => v.trim()))
-    const [value] = values
-    if (values.size !== 1 || !/^\d{1,15}$/.test(value)) throw new StreamError(`bad Content-Length in the daemon's answer: ${JSON.stringify(length)}`)
-    return {kind: 'length', remaining: Number(value)}
-  }
+  if (length !== undefined) return {kind: 'length', remaining: daemonSyntax(() => contentLength(headers))!}
   head.keepAlive = false
   return {kind: 'close'}
 }
@@ -98,8 +85,6 @@ function framingOf(head: ResponseHead, requestMethod: string): BodyFraming {
 export class ResponseParser {
   private pending: Buffer | undefined
   private framing: BodyFraming | undefined
-  private chunk: 'size' | 'data' | 'data-end' | 'trailers' = 'size'
-  private chunkLeft = 0
   private done = false
 
   constructor(private readonly method: string, private readonly events: ParserEvents) {}
@@ -126,7 +111,7 @@ export class ResponseParser {
           this.pending = input
           return
         }
-        const {head, framing} = parseHead(input.toString('latin1', 0, end.end), this.method)
+        const {head, framing} = parseResponseHead(input, end.end, this.method)
         input = input.subarray(end.next)
         if (head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101) continue
         this.framing = framing
@@ -166,40 +151,13 @@ export class ResponseParser {
       if (framing.remaining === 0) this.finish(input.subarray(take))
       return Buffer.alloc(0)
     }
-    return this.chunked(input)
+    if (framing.kind === 'chunked') return this.chunked(framing.decoder, input)
+    return Buffer.alloc(0) // 'none' ends at the head: no body bytes come here
   }
 
-  private chunked(input: Buffer): Buffer {
-    while (input.length > 0 && !this.done) {
-      if (this.chunk === 'data') {
-        const take = Math.min(this.chunkLeft, input.length)
-        this.events.body(input.subarray(0, take))
-        this.chunkLeft -= take
-        input = input.subarray(take)
-        if (this.chunkLeft === 0) this.chunk = 'data-end'
-        continue
-      }
-      const eol = input.indexOf(10)
-      if (eol === -1) {
-        if (input.length > 4096) throw new StreamError('a chunk line in the daemon\'s answer is too long')
-        this.pending = input
-        return Buffer.alloc(0)
-      }
-      const line = input.toString('latin1', 0, eol).replace(/\r$/, '')
-      input = input.subarray(eol + 1)
-      if (this.chunk === 'data-end') {
-        if (line !== '') throw new StreamError('a chunk in the daemon\'s answer is longer than its size')
-        this.chunk = 'size'
-      } else if (this.chunk === 'size') {
-        const size = /^([0-9a-fA-F]{1,8})\s*(;.*)?$/.exec(line)
-        if (!size) throw new StreamError(`bad chunk size in the daemon's answer: ${JSON.stringify(line.slice(0, 40))}`)
-        this.chunkLeft = parseInt(size[1], 16)
-        this.chunk = this.chunkLeft === 0 ? 'trailers' : 'data'
-      } else if (line === '') {
-        this.finish(input) // trailers end at an empty line; they are not needed
-        return Buffer.alloc(0)
-      }
-    }
-    return input
+  private chunked(decoder: ChunkedDecoder, input: Buffer): Buffer {
+    const rest = daemonSyntax(() => decoder.decode(input, (piece) => this.events.body(piece)))
+    if (rest !== undefined) this.finish(rest)
+    return Buffer.alloc(0)
   }
 }

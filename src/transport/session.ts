@@ -1,9 +1,9 @@
 import type {Socket} from 'node:net'
 import {type Readable, Writable} from 'node:stream'
-import {DetachKeyFilter} from './detach-keys.js'
+import {DetachKeyFilter} from '../protocol/detach-keys.js'
 import {GcPacer} from './gc-pacer.js'
 import {StreamError} from './errors.js'
-import {StdcopyDemuxer} from './stdcopy.js'
+import {StdcopyDemuxer} from '../protocol/stdcopy.js'
 
 export interface SessionOptions {
   socket: Socket

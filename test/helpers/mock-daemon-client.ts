@@ -3,7 +3,7 @@
 import {request as httpRequest, type IncomingHttpHeaders} from 'node:http'
 import {connect, type Socket} from 'node:net'
 import {PassThrough, Writable} from 'node:stream'
-import {StdcopyDemuxer} from '../../src/transport/stdcopy.js'
+import {StdcopyDemuxer} from '../../src/protocol/stdcopy.js'
 
 export interface Reply {
   status: number

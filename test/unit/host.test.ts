@@ -2,7 +2,7 @@ import t from 'tap'
 import {parseHost, resolveHost} from '../../src/transport/host.js'
 import {UsageError} from '../../src/transport/errors.js'
 import {fixedApiVersion} from '../../src/transport/docker-api.js'
-import {compareVersions} from '../../src/transport/api-version.js'
+import {compareVersions} from '../../src/protocol/api-version.js'
 
 t.test('unix hosts', async (t) => {
   t.same(parseHost('unix:///var/run/docker.sock'), {kind: 'unix', path: '/var/run/docker.sock', url: 'unix:///var/run/docker.sock'})

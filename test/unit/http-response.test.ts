@@ -131,9 +131,9 @@ t.test('what is not an HTTP/1.x answer is refused with a StreamError', async (t)
   const bad = [
     ['not http at all\r\n\r\n', /not HTTP\/1\.x/],
     ['HTTP/2 200\r\n\r\n', /not HTTP\/1\.x/],
-    ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', /malformed header/],
-    ['HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n', /bad Content-Length/],
-    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', /bad Content-Length/],
+    ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', /malformed HTTP header/],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n', /invalid Content-Length/],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', /conflicting Content-Length/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /bad chunk size/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', /longer than its size/],
   ] as const
