@@ -133,7 +133,10 @@ export async function removeContainer(ctx: ApiContext, req: DaemonRequest, ref: 
     if (!boolQuery(req, 'force')) {
       throw new ApiError(409, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`)
     }
-    await c.stop(-1, 'SIGKILL')
+    // Killed, not stopped: dockerd's events for `rm -f` are kill, die, destroy (no stop).
+    const exited = c.wait('not-running')
+    c.kill('SIGKILL')
+    await exited
   }
   ctx.engine.removeContainer(c)
   req.send(204)
