@@ -48,6 +48,7 @@ export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): 
   if (startError) throw new ApiError(startError.status, startError.message)
   const session = req.hijack({upgrade: req.head.upgrade, faults: c.faults, ...streamFormat(req, c.spec.tty)})
   ctx.events.emit('attach', {container: c.name, id: c.id})
+  c.emit('attach')
   // Not awaited, like an exec session (api/exec.ts).
   const socket = session.socket
   streamAttach(c, session, options).catch(() => closeNow(socket))

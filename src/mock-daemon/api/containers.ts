@@ -5,12 +5,12 @@ import type {Container, WaitCondition} from '../engine/container.js'
 import {containerInspect, containerSummary} from '../engine/container-views.js'
 import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
-import {parseFilters, listed} from './container-filters.js'
+import {containerFilters, listed} from './container-filters.js'
 import type {ApiContext} from './context.js'
 import {boolQuery, envList, findContainer, intQuery, isPlainObject, optionalBool, resizeQuery, signal, strslice} from './validate.js'
 
 export function listContainers(ctx: ApiContext, req: DaemonRequest): void {
-  const filters = parseFilters(req.query.get('filters'))
+  const filters = containerFilters(req)
   const limit = intQuery(req, 'limit', -1)
   // Like dockerd: a status filter or a limit shows stopped containers too.
   const all = boolQuery(req, 'all') || filters.has('status') || limit > 0
@@ -133,7 +133,10 @@ export async function removeContainer(ctx: ApiContext, req: DaemonRequest, ref: 
     if (!boolQuery(req, 'force')) {
       throw new ApiError(409, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`)
     }
-    await c.stop(-1, 'SIGKILL')
+    // Killed, not stopped: dockerd's events for `rm -f` are kill, die, destroy (no stop).
+    const exited = c.wait('not-running')
+    c.kill('SIGKILL')
+    await exited
   }
   ctx.engine.removeContainer(c)
   req.send(204)
@@ -215,8 +218,8 @@ export async function stopContainer(ctx: ApiContext, req: DaemonRequest, ref: st
 export async function restartContainer(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
   const c = findContainer(ctx, ref)
   const [seconds, sig] = stopQuery(req, c)
-  await c.stop(seconds, sig)
+  const problem = await c.restart(seconds, sig)
   if (c.removed) throw new ApiError(404, ctx.flavor.noSuchContainer(ref))
-  if (!c.running) startMain(c)
+  if (problem) throw new ApiError(400, problem)
   req.send(204)
 }

@@ -12,7 +12,7 @@ import type {DaemonRequest, HijackedConnection} from '../server/daemon-request.j
 import {discardInput, type OutputStream, pumpStdin} from '../server/hijacked-output.js'
 import {type ApiContext, streamFormat} from './context.js'
 import {detachFilter} from './stdin.js'
-import {detachKeys, envList, findContainer, findExec, isStringArray, resizeQuery} from './validate.js'
+import {detachKeys, envList, findContainer, findExec, isStringArray, notPaused, resizeQuery} from './validate.js'
 
 interface ExecCreateBody {
   AttachStdin?: boolean
@@ -43,6 +43,7 @@ export async function createExec(ctx: ApiContext, req: DaemonRequest, ref: strin
   }
   const c = findContainer(ctx, ref)
   if (!c.running) throw new ApiError(409, `container ${c.id} is not running`)
+  notPaused(c)
   const record = ctx.engine.createExec(c, {
     cmd,
     tty: body.Tty === true,
@@ -66,6 +67,7 @@ export async function startExec(ctx: ApiContext, req: DaemonRequest, id: string)
   if (record.started) throw new ApiError(409, `exec command ${id} has already run`)
   const c = record.container
   if (!c.running) throw new ApiError(409, `container ${c.id} is not running`)
+  notPaused(c)
   if (body.Detach === true) {
     record.startDetached()
     req.send(200)

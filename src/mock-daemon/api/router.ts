@@ -5,18 +5,27 @@ import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
 import {API_VERSION, MIN_API_VERSION} from '../version.js'
 import {attach} from './attach.js'
+import {changes, getArchive, pause, rename, stats, top, unpause, update} from './container-extras.js'
 import {createContainer, inspectContainer, killContainer, listContainers, removeContainer, resizeContainer, restartContainer, startContainer, stopContainer, waitContainer} from './containers.js'
 import type {ApiContext, Handler} from './context.js'
+import {events} from './events.js'
 import {createExec, inspectExec, resizeExec, startExec} from './exec.js'
 import {inspectNode, inspectService, inspectTask, listNodes, listServices, listTasks} from './swarm.js'
+import {inspectImage, listImages, pullImage, removeImage} from './images.js'
+import {logs} from './logs.js'
+import {inspectNetwork, listNetworks, removeNetwork} from './networks.js'
+import {systemDf} from './system-df.js'
 import {info, ping, version} from './system.js'
 import {decodeParam} from './validate.js'
+import {listVolumes, noSuchVolume} from './volumes.js'
 
 const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/_ping$/, ping],
   ['HEAD', /^\/_ping$/, ping],
   ['GET', /^\/version$/, version],
   ['GET', /^\/info$/, info],
+  ['GET', /^\/events$/, events],
+  ['GET', /^\/system\/df$/, systemDf],
   ['GET', /^\/containers\/json$/, listContainers],
   ['POST', /^\/containers\/create$/, createContainer],
   ['DELETE', /^\/containers\/([^/]+)$/, removeContainer],
@@ -29,6 +38,16 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['POST', /^\/containers\/([^/]+)\/start$/, startContainer],
   ['POST', /^\/containers\/([^/]+)\/stop$/, stopContainer],
   ['POST', /^\/containers\/([^/]+)\/restart$/, restartContainer],
+  ['GET', /^\/containers\/([^/]+)\/logs$/, logs],
+  ['GET', /^\/containers\/([^/]+)\/top$/, top],
+  ['POST', /^\/containers\/([^/]+)\/pause$/, pause],
+  ['POST', /^\/containers\/([^/]+)\/unpause$/, unpause],
+  ['POST', /^\/containers\/([^/]+)\/rename$/, rename],
+  ['GET', /^\/containers\/([^/]+)\/stats$/, stats],
+  ['GET', /^\/containers\/([^/]+)\/changes$/, changes],
+  ['POST', /^\/containers\/([^/]+)\/update$/, update],
+  ['GET', /^\/containers\/([^/]+)\/archive$/, getArchive],
+  ['HEAD', /^\/containers\/([^/]+)\/archive$/, getArchive],
   ['POST', /^\/exec\/([^/]+)\/start$/, startExec],
   ['POST', /^\/exec\/([^/]+)\/resize$/, resizeExec],
   ['GET', /^\/exec\/([^/]+)\/json$/, inspectExec],
@@ -38,6 +57,16 @@ const ROUTES: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/services\/([^/]+)$/, inspectService],
   ['GET', /^\/tasks$/, listTasks],
   ['GET', /^\/tasks\/([^/]+)$/, inspectTask],
+  ['GET', /^\/images\/json$/, listImages],
+  ['POST', /^\/images\/create$/, pullImage],
+  ['GET', /^\/images\/(.+)\/json$/, inspectImage],
+  ['DELETE', /^\/images\/(.+)$/, removeImage],
+  ['GET', /^\/networks$/, listNetworks],
+  ['GET', /^\/networks\/([^/]+)$/, inspectNetwork],
+  ['DELETE', /^\/networks\/([^/]+)$/, removeNetwork],
+  ['GET', /^\/volumes$/, listVolumes],
+  ['GET', /^\/volumes\/([^/]+)$/, noSuchVolume],
+  ['DELETE', /^\/volumes\/([^/]+)$/, noSuchVolume],
 ]
 
 /** Answers one request: a version the daemon does not speak is a 400, an unknown route a 404. */

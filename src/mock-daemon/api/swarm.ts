@@ -5,22 +5,11 @@ import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
 import {ENGINE_VERSION} from '../version.js'
 import type {ApiContext} from './context.js'
-import {parseFilterJson} from './filters.js'
-import {findSwarmObject, managedSwarm} from './validate.js'
+import {filtersQuery, findSwarmObject, managedSwarm} from './validate.js'
 
-/**
- * The request's filters: keys outside `supported` and `unsupported` refused in dockerd's swarm wording,
- * keys dockerd knows that the mock does not match (`unsupported`) refused rather than ignored; keys
- * without values dropped.
- */
+/** The request's filters, refused in dockerd's swarm wording ("Invalid filter") when unknown. */
 function swarmFilters(req: DaemonRequest, supported: string[], unsupported: string[]): Map<string, string[]> {
-  const filters = new Map<string, string[]>()
-  for (const [key, values] of parseFilterJson(req.query.get('filters'))) {
-    if (unsupported.includes(key)) throw new ApiError(400, `filter '${key}' is not supported by the hijack mock daemon`)
-    if (!supported.includes(key)) throw new ApiError(400, `Invalid filter '${key}'`)
-    if (values.length > 0) filters.set(key, values)
-  }
-  return filters
+  return filtersQuery(req, supported, unsupported, 'Invalid filter')
 }
 
 /** A filter that is absent passes everything; a present one passes what matches any of its values. */

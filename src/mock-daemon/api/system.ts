@@ -12,7 +12,8 @@ export function ping(ctx: ApiContext, req: DaemonRequest): void {
   })
 }
 
-const goArch = (): string => ({x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm'})[arch()] ?? arch()
+/** Go's name for the CPU architecture (`amd64`), as dockerd reports it. */
+export const goArch = (): string => ({x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm'})[arch()] ?? arch()
 
 export function version(_ctx: ApiContext, req: DaemonRequest): void {
   req.sendJson(200, {
@@ -37,9 +38,9 @@ export function info(ctx: ApiContext, req: DaemonRequest): void {
     ID: 'hijack-mock',
     Containers: all.length,
     ContainersRunning: running,
-    ContainersPaused: 0,
+    ContainersPaused: all.filter((c) => c.paused).length,
     ContainersStopped: all.length - running,
-    Images: 0,
+    Images: ctx.engine.images.all().length,
     Driver: 'mock',
     Name: hostname(),
     ServerVersion: ENGINE_VERSION,

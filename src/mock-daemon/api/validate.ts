@@ -6,6 +6,7 @@ import {AmbiguousError} from '../engine/container-store.js'
 import type {Container} from '../engine/container.js'
 import type {Engine} from '../engine/engine.js'
 import type {ApiContext} from './context.js'
+import {parseFilterJson} from './filters.js'
 import type {ExecRecord} from '../engine/exec.js'
 import {type Swarm, SwarmAmbiguousError} from '../engine/swarm.js'
 import {ApiError} from '../server/api-error.js'
@@ -24,6 +25,62 @@ export function decodeParam(raw: string): string {
 export function boolQuery(req: DaemonRequest, name: string): boolean {
   const value = (req.query.get(name) ?? '').trim().toLowerCase()
   return !['', '0', 'no', 'false', 'none'].includes(value)
+}
+
+/** Strict booleans (stats `stream`, `one-shot`): Go's strconv.ParseBool, a 400 otherwise. */
+export function strictBoolQuery(req: DaemonRequest, name: string, fallback: boolean): boolean {
+  const raw = req.query.get(name)
+  if (raw === null || raw === '') return fallback
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false
+  throw new ApiError(400, `invalid value for ${name}: ${JSON.stringify(raw)}`)
+}
+
+/**
+ * A `since`/`until` value as the Docker CLI sends it: Unix seconds with up to 9 decimals
+ * (`1700000000.123456789`). Nanoseconds since the epoch; undefined when absent or 0.
+ */
+export function timestampQuery(req: DaemonRequest, name: string): bigint | undefined {
+  const raw = req.query.get(name)
+  if (raw === null || raw === '') return undefined
+  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(raw.trim())
+  if (!m) throw new ApiError(400, `invalid value for ${name}: ${JSON.stringify(raw)}: expected Unix seconds, optionally with up to 9 decimals`)
+  const nanos = BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))
+  return nanos === 0n ? undefined : nanos
+}
+
+export type Filters = Map<string, string[]>
+
+/**
+ * `?filters=` in either of Docker's JSON forms ({"k": {"v": true}} or {"k": ["v"]}), against the names
+ * the endpoint knows: an unknown one is dockerd's 400 `invalid filter 'x'`; one dockerd knows that the
+ * mock does not implement (`unsupported`) is refused rather than ignored.
+ */
+export function filtersQuery(req: DaemonRequest, known: readonly string[], unsupported: readonly string[] = [], invalid = 'invalid filter'): Filters {
+  const filters: Filters = new Map()
+  for (const [key, values] of parseFilterJson(req.query.get('filters'))) {
+    if (unsupported.includes(key)) throw new ApiError(400, `filter '${key}' is not supported by the hijack mock daemon`)
+    if (!known.includes(key)) throw new ApiError(400, `${invalid} '${key}'`)
+    if (values.length > 0) filters.set(key, values)
+  }
+  return filters
+}
+
+/** A filter whose values must be booleans (`dangling`). */
+export function boolFilter(filters: Filters, key: string): void {
+  const values = filters.get(key) ?? []
+  if (!values.every((v) => ['true', 'false', '1', '0'].includes(v))) throw new ApiError(400, `invalid filter '${key}=${values.join(',')}'`)
+}
+
+/** dockerd's label filter: every `key` or `key=value` must hold. */
+export function labelsMatch(values: string[] | undefined, labels: Record<string, string>): boolean {
+  if (!values) return true
+  return values.every((value) => {
+    const eq = value.indexOf('=')
+    if (eq < 0) return Object.hasOwn(labels, value)
+    const key = value.slice(0, eq)
+    return Object.hasOwn(labels, key) && labels[key] === value.slice(eq + 1)
+  })
 }
 
 export function intQuery(req: DaemonRequest, name: string, fallback: number): number {
@@ -110,6 +167,18 @@ export function findContainer(ctx: ApiContext, ref: string): Container {
   }
   if (!found) throw new ApiError(404, ctx.flavor.noSuchContainer(ref))
   return found
+}
+
+/** The container must be running (top, pause, stats): a 409 otherwise. */
+export function runningContainer(ctx: ApiContext, ref: string): Container {
+  const c = findContainer(ctx, ref)
+  if (!c.running) throw new ApiError(409, `Container ${c.id} is not running`)
+  return c
+}
+
+/** dockerd's 409 for an exec into a paused container. */
+export function notPaused(c: Container): void {
+  if (c.paused) throw new ApiError(409, `Container ${c.id} is paused, unpause the container before exec`)
 }
 
 export function findExec(engine: Engine, id: string): ExecRecord {

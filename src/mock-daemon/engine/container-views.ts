@@ -29,7 +29,7 @@ function commandLine(argv: readonly string[]): string {
 
 /** Docker's words for the state: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
 export function statusText(c: Container, now = Date.now()): string {
-  if (c.running) return `Up ${humanDuration(now - Date.parse(c.startedAt))}`
+  if (c.running) return `Up ${humanDuration(now - Date.parse(c.startedAt))}${c.paused ? ' (Paused)' : ''}`
   if (c.startedAt === ZERO_TIME) return 'Created'
   return `Exited (${c.exitCode}) ${humanDuration(now - Date.parse(c.finishedAt))} ago`
 }
@@ -45,7 +45,7 @@ export function containerSummary(c: Container, now = Date.now()): ContainerInfo 
     Created: Math.floor(Date.parse(c.created) / 1000),
     Ports: [],
     Labels: {...c.spec.labels},
-    State: c.status,
+    State: c.paused ? 'paused' : c.status,
     Status: statusText(c, now),
     HostConfig: {NetworkMode: 'none'},
     NetworkSettings: {Networks: {}},
@@ -64,9 +64,9 @@ export function containerInspect(c: Container): ContainerInspectInfo {
     Path: argv[0],
     Args: argv.slice(1),
     State: {
-      Status: c.status,
+      Status: c.paused ? 'paused' : c.status,
       Running: running,
-      Paused: false,
+      Paused: c.paused,
       Restarting: false,
       OOMKilled: false,
       Dead: false,

@@ -1,15 +1,19 @@
 // A mock container: its identity, and its state as an explicit machine that follows the main process
 // (created -> running -> exited -> running ... -> removed). What happens to it is told through three
-// hooks (started, stopped, removed); waits and the lifecycle of attach clients are built on them.
+// hooks (started, stopped, removed); waits and the lifecycle of attach clients are built on them. Each
+// transition also goes on the daemon's event log (GET /events), from here and nowhere else.
 import {randomBytes} from 'node:crypto'
+import {constants as osConstants} from 'node:os'
 import type {Readable} from 'node:stream'
 import {STDERR, STDOUT} from '../../protocol/stdcopy.js'
 import type {ContainerSpec} from '../config.js'
 import type {Faults} from '../faults.js'
+import {containerActor, type EventLog} from './event-log.js'
 import {first, Hook} from './hook.js'
 import {OutputFanout, type OutputType, type Subscriber} from './output-fanout.js'
-import {OutputLog} from './output-log.js'
+import {OutputLog, type TimedLogEntry} from './output-log.js'
 import {exitAfterOutput} from './process-output.js'
+import {signalTree} from './process-tree.js'
 import type {MockProcess, Runtime, SpawnSpec} from './runtime.js'
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -39,15 +43,20 @@ export interface ContainerOptions {
   logLimit: number
   /** Called for every process the container starts, so the daemon can kill them all at close. */
   track: (process: MockProcess) => void
+  /** The daemon's GET /events log. */
+  events: EventLog
 }
 
 export class Container {
   readonly id: string
-  readonly name: string
+  /** Changed by rename(). */
+  name: string
   readonly created = new Date().toISOString()
   readonly env: string[]
   readonly faults: Faults
   private current: ContainerState = 'created'
+  /** Frozen by pause() (still running: a sub-state of running, as in dockerd). */
+  paused = false
   exitCode = 0
   pid = 0
   startedAt = ZERO_TIME
@@ -154,6 +163,7 @@ export class Container {
     exitAfterOutput(proc).then((code) => {
       if (this.process === proc) this.settle(code)
     })
+    this.emit('start')
     this.started.emit(proc)
   }
 
@@ -177,10 +187,22 @@ export class Container {
   /** The main process is over (exited, or never started): record it and tell everyone once. */
   private settle(code: number): void {
     if (this.current !== 'removed') this.enter('exited')
+    this.paused = false
     this.exitCode = code
     this.finishedAt = new Date().toISOString()
     this.output.finishAll()
+    this.emit('die', {exitCode: String(code)})
     this.stopped.emit(code)
+  }
+
+  /** An event about this container on the daemon's GET /events log. */
+  emit(action: string, extra: Record<string, string> = {}): void {
+    this.options.events.emit(containerActor(this, extra), action)
+  }
+
+  /** The kept output with arrival times, for GET /containers/{id}/logs. */
+  logEntries(): TimedLogEntry[] {
+    return this.log.replayTimed()
   }
 
   /**
@@ -203,7 +225,39 @@ export class Container {
   }
 
   kill(signal: NodeJS.Signals): void {
+    if (this.running) this.emit('kill', {signal: String(osConstants.signals[signal])})
     this.process?.kill(signal)
+  }
+
+  /**
+   * Freezes every process of the container (`roots`: the main process and running execs, with what they
+   * started), as the cgroup freezer does: SIGSTOP to their process groups. The caller checks it is running.
+   */
+  pause(roots: readonly number[]): void {
+    signalTree(roots, 'SIGSTOP')
+    this.paused = true
+    this.emit('pause')
+  }
+
+  unpause(roots: readonly number[]): void {
+    signalTree(roots, 'SIGCONT')
+    this.paused = false
+    this.emit('unpause')
+  }
+
+  /** The caller has checked the name is valid and free. */
+  rename(name: string): void {
+    const oldName = this.name
+    this.name = name
+    this.emit('rename', {oldName: `/${oldName}`})
+  }
+
+  /** Records UpdateConfig fields for inspect (nothing is applied, as HostConfig is not). */
+  update(fields: Record<string, unknown>): void {
+    const hostConfig = this.spec.hostConfig ?? {}
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== null) hostConfig[key] = value
+    this.spec.hostConfig = hostConfig
+    this.emit('update')
   }
 
   /** TERM (or the StopSignal), then KILL after `seconds` (-1: never); resolves once the main process has exited. */
@@ -216,6 +270,23 @@ export class Container {
       await exited
       clearTimeout(timer)
     } else await exited
+    this.emit('stop')
+  }
+
+  /**
+   * stop(), then a new main process (unless removed meanwhile). Returns why it could not start
+   * (see startProblem), or undefined.
+   */
+  async restart(seconds?: number, signal?: NodeJS.Signals): Promise<string | undefined> {
+    await this.stop(seconds, signal)
+    if (this.removed) return undefined
+    if (!this.running) {
+      const problem = this.startProblem()
+      if (problem) return problem
+      this.start()
+    }
+    this.emit('restart')
+    return undefined
   }
 
   /** The exit code once `condition` holds; a removal ends every wait. */
@@ -230,6 +301,7 @@ export class Container {
   markRemoved(): void {
     if (this.removed) return
     this.enter('removed')
+    this.emit('destroy')
     this.output.finishAll()
     this.started.clear()
     this.removal.emit(this.exitCode)

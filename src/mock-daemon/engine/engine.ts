@@ -1,11 +1,14 @@
-// The daemon's state, without sockets: its containers and exec instances, the processes they started,
-// and what outlives a request (AutoRemove, the exec sweep). The API handlers drive it; tests can too.
+// The daemon's state, without sockets: its containers, exec instances and images, the processes they
+// started, the event log, and what outlives a request (AutoRemove, the exec sweep). The API handlers
+// drive it; tests can too.
 import type {ContainerSpec, RuntimeName} from '../config.js'
 import {type Faults, mergeFaults} from '../faults.js'
 import {Container} from './container.js'
 import {ContainerStore} from './container-store.js'
+import {EventLog} from './event-log.js'
 import {type ExecConfig, ExecRecord} from './exec.js'
 import type {Swarm} from './swarm.js'
+import {ImageStore, type MockImage} from './image-store.js'
 import type {MockProcess, Runtime} from './runtime.js'
 
 export interface EngineOptions {
@@ -26,6 +29,10 @@ export interface EngineOptions {
 export class Engine {
   readonly containers = new ContainerStore()
   readonly execs = new Map<string, ExecRecord>()
+  /** What GET /events reports. */
+  readonly events = new EventLog()
+  /** Every image a container names, and every image pulled. */
+  readonly images = new ImageStore()
   /** Every process started and not exited yet, so shutdown() can kill them. */
   readonly processes = new Set<MockProcess>()
   /** One sweep for all exec records (no timer per exec). */
@@ -47,6 +54,11 @@ export class Engine {
     return this.options.defaultRuntime ?? 'process'
   }
 
+  /** Bytes of output kept per container; also how far a logs or events reader may fall behind. */
+  get logSize(): number {
+    return this.options.logSize
+  }
+
   runtime(name: RuntimeName): Runtime | undefined {
     return this.options.runtimes[name]
   }
@@ -58,8 +70,11 @@ export class Engine {
       faults: mergeFaults(this.options.faults, spec.faults),
       logLimit: this.options.logSize,
       track: this.track,
+      events: this.events,
     })
     this.containers.add(container)
+    this.images.add(spec.image)
+    container.emit('create')
     // HostConfig.AutoRemove (`docker run --rm`): gone once the main process has exited.
     if (spec.hostConfig?.AutoRemove === true) container.stopped.on(() => this.removeContainer(container))
     return container
@@ -72,11 +87,43 @@ export class Engine {
     container.markRemoved()
   }
 
+  /** A pull: the image is only named here (nothing is downloaded). Whether it was known before. */
+  pullImage(name: string): {image: MockImage; existed: boolean} | undefined {
+    const existed = this.images.find(name) !== undefined
+    const image = this.images.add(name)
+    if (!image) return undefined
+    this.events.emit({type: 'image', id: name, attributes: {name}}, 'pull')
+    return {image, existed}
+  }
+
+  /** A container (in any state) whose image this is. */
+  imageUser(image: MockImage): Container | undefined {
+    return this.containers.all().find((c) => this.images.find(c.spec.image) === image)
+  }
+
+  /** Forgets the image: its names are untagged, then it is deleted. */
+  removeImage(image: MockImage): void {
+    this.images.remove(image)
+    for (const name of image.repoTags) this.events.emit({type: 'image', id: name, attributes: {name}}, 'untag')
+    this.events.emit({type: 'image', id: image.id, attributes: {name: image.id}}, 'delete')
+  }
+
   createExec(container: Container, config: ExecConfig): ExecRecord {
     const record = new ExecRecord(container, config, this.track)
     this.execs.set(record.id, record)
     container.execIds.add(record.id)
+    container.emit(`exec_create: ${config.cmd.join(' ')}`, {execID: record.id})
     return record
+  }
+
+  /** The pids a container's processes descend from: its main process and its running execs (none for builtin). */
+  processRoots(container: Container): number[] {
+    const pids = [container.pid]
+    for (const id of container.execIds) {
+      const record = this.execs.get(id)
+      if (record?.running && record.pid > 0) pids.push(record.pid)
+    }
+    return pids.filter((pid) => pid > 0)
   }
 
   /** Keeps `proc` until it exits. A property, to be passed around as is (no closure per exec). */

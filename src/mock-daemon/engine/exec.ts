@@ -64,6 +64,7 @@ export class ExecRecord {
     this.track(proc)
     this.process = proc
     this.current = 'running'
+    container.emit(`exec_start: ${config.cmd.join(' ')}`, {execID: this.id})
     this.pid = proc.pid ?? 0
     proc.stdin.on('error', () => {})
     // Like dockerd, the execs of a container that stops die with it.
@@ -74,6 +75,7 @@ export class ExecRecord {
       this.exitCode = code
       this.current = 'exited'
       this.exitedAt = Date.now()
+      container.emit('exec_die', {execID: this.id, exitCode: String(code)})
       // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
       container.execIds.delete(this.id)
       // The record stays for inspect; the process, its streams and the session they reach do not.

@@ -14,6 +14,12 @@ export interface LogEntry {
   data: Buffer
 }
 
+/** A stretch of output that arrived in one millisecond (GET /containers/{id}/logs needs the times). */
+export interface TimedLogEntry extends LogEntry {
+  /** Date.now() when it arrived. */
+  time: number
+}
+
 export class OutputLog {
   private ring = Buffer.alloc(0)
   /** Ring offset of the oldest byte kept. */
@@ -22,6 +28,11 @@ export class OutputLog {
   /** Lengths of same-type runs, oldest first from `runsHead`: positive for stdout, negative for stderr. */
   private runs: number[] = []
   private runsHead = 0
+  /** Bytes ever pushed (an absolute position past the newest byte). */
+  private pushed = 0
+  /** When each stretch arrived: absolute start position and Date.now(), one per millisecond that had output. */
+  private marks: {at: number; time: number}[] = []
+  private marksHead = 0
 
   constructor(private readonly limit: number, private readonly maxRuns = MAX_RUNS) {}
 
@@ -30,8 +41,9 @@ export class OutputLog {
     return this.size
   }
 
-  push(type: OutputType, data: Buffer): void {
+  push(type: OutputType, data: Buffer, time = Date.now()): void {
     if (this.limit <= 0 || data.length === 0) return
+    this.mark(time, data.length)
     if (data.length >= this.limit) {
       // Only the tail of this chunk can stay: start over with it.
       data = data.subarray(data.length - this.limit)
@@ -58,6 +70,38 @@ export class OutputLog {
       at = (at + data.length) % this.ring.length
     }
     return entries
+  }
+
+  /** The kept output split where the stream type or the arrival millisecond changes, oldest first. */
+  replayTimed(): TimedLogEntry[] {
+    const entries: TimedLogEntry[] = []
+    let at = this.pushed - this.size
+    let m = this.marksHead
+    for (const {type, data} of this.replay()) {
+      let offset = 0
+      while (offset < data.length) {
+        while (m + 1 < this.marks.length && this.marks[m + 1].at <= at + offset) m++
+        const next = m + 1 < this.marks.length ? this.marks[m + 1].at : Infinity
+        const length = Math.min(data.length - offset, next - (at + offset))
+        entries.push({type, data: data.subarray(offset, offset + length), time: this.marks[m]?.time ?? 0})
+        offset += length
+      }
+      at += data.length
+    }
+    return entries
+  }
+
+  private mark(time: number, length: number): void {
+    const last = this.marks.at(-1)
+    if (!last || last.time !== time) this.marks.push({at: this.pushed, time})
+    this.pushed += length
+    // Marks of bytes no longer kept go; past maxRuns the oldest go too (their bytes take the next time).
+    const oldest = this.pushed - Math.min(this.limit, this.size + length)
+    while (this.marksHead + 1 < this.marks.length && (this.marks[this.marksHead + 1].at <= oldest || this.marks.length - this.marksHead > this.maxRuns)) this.marksHead++
+    if (this.marksHead > 1024 && this.marksHead * 2 > this.marks.length) {
+      this.marks = this.marks.slice(this.marksHead)
+      this.marksHead = 0
+    }
   }
 
   /** Grows the ring (up to the budget) so that `needed` bytes fit, keeping the kept bytes in order. */

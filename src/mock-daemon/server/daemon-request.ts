@@ -33,6 +33,18 @@ export interface HijackedConnection {
   clientEnded: boolean
 }
 
+/** A response whose body is written as it comes (DaemonRequest.startChunked). */
+export interface ChunkedResponse {
+  /** One chunk; false when the connection's buffer is full (see drained) or it is gone. */
+  write(body: Buffer): boolean
+  /** The last chunk (with `body` before it, if given); later calls do nothing. */
+  end(body?: Buffer): void
+  /** Bytes written that the client has not taken yet. */
+  readonly buffered: number
+  /** Resolves when the buffer has room again, or the connection has closed. */
+  drained(): Promise<void>
+}
+
 /** The request handler: answers through the request, or hijacks it. */
 export type RequestHandler = (req: DaemonRequest) => Promise<void>
 
@@ -176,18 +188,57 @@ export class DaemonRequest {
     this.send(status, jsonBody(value), 'application/json')
   }
 
-  /** Headers now, body later (POST /wait): chunked so the connection can be reused after. */
-  startChunked(status: number, contentType: string): {end: (body: Buffer) => void} {
-    this.socket.write(this.responseHead(status, {'Content-Type': contentType, 'Transfer-Encoding': 'chunked'}))
-    return {
-      end: (body: Buffer) => {
-        if (this.socket.destroyed) return
-        this.socket.write(`${body.length.toString(16)}\r\n`)
-        this.socket.write(body)
-        this.socket.write('\r\n0\r\n\r\n')
-        if (!this.reusable) this.end()
-      },
+  /**
+   * Headers now, body later (POST /wait), or a body that streams (logs, events, stats, pull, archive):
+   * chunked so the connection can be reused after. end() is the response's one end: the last chunk, then
+   * (on a connection not reused) the connection's orderly end.
+   */
+  startChunked(status: number, contentType: string, extra: Record<string, string> = {}): ChunkedResponse {
+    const socket = this.socket
+    socket.write(this.responseHead(status, {...extra, 'Content-Type': contentType, 'Transfer-Encoding': 'chunked'}))
+    const write = (body: Buffer): boolean => {
+      if (socket.destroyed) return false
+      if (body.length === 0) return true
+      socket.write(`${body.length.toString(16)}\r\n`)
+      socket.write(body)
+      return socket.write('\r\n')
     }
+    let ended = false
+    return {
+      write,
+      end: (body?: Buffer) => {
+        if (ended || socket.destroyed) return
+        ended = true
+        if (body) write(body)
+        if (this.reusable) socket.write('0\r\n\r\n')
+        else this.end(Buffer.from('0\r\n\r\n'))
+      },
+      get buffered() {
+        return socket.writableLength
+      },
+      drained: () => new Promise<void>((resolve) => {
+        if (socket.destroyed || !socket.writableNeedDrain) return resolve()
+        const done = (): void => {
+          socket.off('drain', done)
+          socket.off('close', done)
+          resolve()
+        }
+        socket.on('drain', done)
+        socket.on('close', done)
+      }),
+    }
+  }
+
+  /** Resolves when the client has gone (its connection closed); `off()` drops the listener. */
+  clientGone(): {gone: Promise<void>; off: () => void} {
+    const socket = this.socket
+    let onClose = (): void => {}
+    const gone = new Promise<void>((resolve) => {
+      onClose = () => resolve()
+      if (socket.destroyed) resolve()
+      else socket.once('close', onClose)
+    })
+    return {gone, off: () => socket.off('close', onClose)}
   }
 
   /**

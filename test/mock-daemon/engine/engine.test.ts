@@ -1,5 +1,5 @@
 // The mock's engine alone, without sockets: containers and execs as state machines, wait/kill/stop,
-// AutoRemove, and the start check a runtime offers (Runtime.check).
+// AutoRemove, the start check a runtime offers (Runtime.check), and the event log the transitions feed.
 import t, {type Test} from 'tap'
 import type {ContainerSpec} from '../../../src/mock-daemon/config.js'
 import {Engine} from '../../../src/mock-daemon/engine/engine.js'
@@ -149,4 +149,33 @@ t.test('a runtime with check() fails the start before any process runs; one with
   t.equal(plain.startProblem(), undefined, 'without check() the process reports it')
   plain.start()
   t.equal(await plain.wait('next-exit'), 127)
+})
+
+t.test('the event log hears each transition once, from the engine: create, start, exec, kill, die, rename, pause, stop, destroy', async (t) => {
+  const e = engine(t)
+  const runtime = e.runtime('builtin')!
+  const actions: string[] = []
+  e.events.subscribe((event) => actions.push(`${event.Type} ${event.Action}`))
+  const c = e.addContainer(spec('box', ['sleep', '1000'], {image: 'busybox'}), runtime)
+  t.ok(e.images.find('busybox:latest'), 'the image a container names is known')
+  c.start()
+  const exec = e.createExec(c, {cmd: ['true'], tty: false, attachStdin: false, attachStdout: false, attachStderr: false, env: [], workdir: '', user: '', privileged: false, detachKeys: ''})
+  exec.startDetached()
+  await exec.finished
+  c.rename('crate')
+  c.pause([])
+  t.equal(c.paused, true)
+  c.unpause([])
+  await c.stop(1)
+  e.removeContainer(c)
+  t.same(actions, [
+    'container create', 'container start', 'container exec_create: true', 'container exec_start: true', 'container exec_die',
+    'container rename', 'container pause', 'container unpause', 'container kill', 'container die', 'container stop', 'container destroy',
+  ])
+  const rename = e.events.recent().find((event) => event.Action === 'rename')!
+  t.match(rename.Actor.Attributes, {name: 'crate', oldName: '/box', image: 'busybox'})
+  const pulled = e.pullImage('alpine')
+  t.match(pulled, {existed: false})
+  e.removeImage(pulled!.image)
+  t.same(actions.slice(-3), ['image pull', 'image untag', 'image delete'])
 })
