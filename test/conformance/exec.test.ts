@@ -205,8 +205,11 @@ t.test('exec over tcp:// (loopback mock daemon): stdin, output and exit status c
   t.teardown(() => daemon.close())
   // A loopback relay in front of the daemon sees each connection's first bytes as the client sent them.
   const hosts: string[] = []
-  const relay = net.createServer((client) => {
-    const upstream = net.connect({host: '127.0.0.1', port: daemon.port!})
+  // Half-open on both legs, as a TCP proxy must be: the client's half-close (end of stdin) is passed
+  // on, and the output keeps flowing back until the daemon ends it. Without allowHalfOpen Node ends
+  // the relay's side toward the client as soon as stdin ends, and cat's output is dropped (or not, by timing).
+  const relay = net.createServer({allowHalfOpen: true}, (client) => {
+    const upstream = net.connect({host: '127.0.0.1', port: daemon.port!, allowHalfOpen: true})
     client.once('data', (chunk: Buffer) => hosts.push(/\r\nHost: ([^\r]*)\r\n/i.exec(chunk.toString('latin1'))?.[1] ?? '?'))
     client.pipe(upstream).pipe(client)
     client.on('error', () => upstream.destroy())

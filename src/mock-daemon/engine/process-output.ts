@@ -46,6 +46,11 @@ export const CLIENT_BUFFER_AFTER_EXIT = 1024 * 1024
  * `graceMs` after the exit when the output still has not ended (a background child keeps the pipe
  * open): then, as dockerd closes its streams, the output streams are destroyed. Clients keep what was
  * already buffered for them.
+ *
+ * The cut waits for one more poll of the event loop after the grace: a busy loop (a loaded machine)
+ * can spend longer than the grace in the very turn that reaped the process, and the timers of the next
+ * turn run before its poll reads what the process left in its pipes (its last bytes and their EOF).
+ * Only a pipe still open after that poll is held by someone else.
  */
 export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): Promise<number> {
   let drained = false
@@ -57,9 +62,13 @@ export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): P
     let timer: NodeJS.Timeout | undefined
     const cut = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        proc.stdout.destroy()
-        proc.stderr.destroy()
-        resolve()
+        setImmediate(() => {
+          if (!drained) {
+            proc.stdout.destroy()
+            proc.stderr.destroy()
+          }
+          resolve()
+        }).unref()
       }, graceMs)
       timer.unref()
     })
