@@ -152,9 +152,9 @@ for (const [name, start] of TARGETS) {
       t.equal(a, '1')
       t.equal(f, 'f')
       t.equal(pwd, '/tmp')
-      if (name === 'dockerd') t.equal(user, 'nobody', 'the command runs as the -u user')
       // The mock runs every command as its own user, whatever -u says (docs/mock-daemon.md).
-      else t.equal(user, userInfo().username, 'the mock: the daemon\'s own user, as documented')
+      if (name === 'mock') t.equal(user, userInfo().username, 'the mock: the daemon\'s own user, as documented')
+      else t.equal(user, 'nobody', 'the command runs as the -u user')
     })
 
     t.test('unknown container', async (t) => {
