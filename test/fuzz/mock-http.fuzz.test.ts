@@ -1,4 +1,4 @@
-// Properties of the mock daemon's request parser (src/mock-daemon/http.ts): on any bytes, cut into
+// Properties of the mock daemon's request parser (src/mock-daemon/server/request-reader.ts, on src/protocol/http1.ts): on any bytes, cut into
 // any chunks, it answers with nothing but an ApiError (its 4xx/5xx), never stalls, and a request it
 // can describe (head, then a Content-Length or chunked body) comes out as it went in.
 import type {Socket} from 'node:net'
