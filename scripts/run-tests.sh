@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # Folders whose tests start no daemon and need no quiet machine.
-PARALLEL='^test/(unit|protocol|fuzz|mock-daemon/engine|mock-daemon/server)/'
+PARALLEL='^test/(project|protocol|transport|cli|fuzz|mock-daemon/engine|mock-daemon/server)/'
 
 [ $# -gt 0 ] || set -- test
 files=()
