@@ -61,7 +61,9 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
       halfClose: withStdin && (api.podman || Boolean(info.Config.StdinOnce)),
       detachKeys: detachKeys.keys,
       resize: (h, w) => api.resizeContainer(container, h, w),
-      resizeOptions: {initialRetries: 0, bump: true},
+      // As the Docker CLI's initTtySize: a resize that fails right after the attach is retried (attach on
+      // podman under Node 26 once kept the bumped size, 34x101, in a CI-like run).
+      resizeOptions: {initialRetries: 10, bump: true},
       signal: drained.signal,
     })
     if (stopped !== undefined) return stopped
