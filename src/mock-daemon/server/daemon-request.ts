@@ -6,7 +6,7 @@ import type {Faults} from '../faults.js'
 import {API_VERSION} from '../version.js'
 import {ApiError} from './api-error.js'
 import {closeNow, endThenClose} from './close.js'
-import {OutputStream} from './hijacked-output.js'
+import {OutputStream, waitDrain} from './hijacked-output.js'
 import type {RequestHead, SocketReader} from './request-reader.js'
 import {COMMON_HEADERS, jsonBody, responseHead} from './response.js'
 
@@ -217,14 +217,8 @@ export class DaemonRequest {
         return socket.writableLength
       },
       drained: () => new Promise<void>((resolve) => {
-        if (socket.destroyed || !socket.writableNeedDrain) return resolve()
-        const done = (): void => {
-          socket.off('drain', done)
-          socket.off('close', done)
-          resolve()
-        }
-        socket.on('drain', done)
-        socket.on('close', done)
+        if (socket.destroyed || !socket.writableNeedDrain) resolve()
+        else waitDrain(socket, resolve)
       }),
     }
   }

@@ -125,7 +125,8 @@ export class WireWriter extends Writable {
   }
 }
 
-function waitDrain(socket: Socket, callback: () => void): void {
+/** Calls back once the socket drains or closes, whichever comes first (the one drain wait of the server). */
+export function waitDrain(socket: Socket, callback: () => void): void {
   const done = (): void => {
     socket.off('drain', done)
     socket.off('close', done)
