@@ -68,7 +68,8 @@ export function exitAfterOutput(proc: MockProcess, graceMs = OUTPUT_GRACE_MS): P
             proc.stderr.destroy()
           }
           resolve()
-        }).unref()
+        })
+        // Not unref'd: an unref'd immediate lets the loop block in its poll until something else wakes it.
       }, graceMs)
       timer.unref()
     })
