@@ -124,7 +124,7 @@ export class CommandConnection extends Duplex {
   private applyRef(on: boolean): void {
     const child = this.child
     if (!child) return
-    for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ref?(): void; unref?(): void} | null>) {
+    for (const handle of [child, ...child.stdio] as Array<{ref?(): void; unref?(): void} | null>) {
       if (on) handle?.ref?.()
       else handle?.unref?.()
     }

@@ -3,13 +3,14 @@
 // HTTP goes over its stdin/stdout. Beyond Docker, which pays a full ssh handshake per connection: the
 // run's first connection is an OpenSSH ControlMaster and every later one rides on it, so a run makes
 // one handshake. Everything is torn down when the process exits; nothing is left running.
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CommandConnection} from './command-connection.js'
 import type {DockerHost} from './host.js'
+import {spawnTied} from './tied-child.js'
 
 type SshHost = Extract<DockerHost, {kind: 'ssh'}>
 
@@ -72,8 +73,8 @@ function installCleanup(): void {
 
 function spawnSsh(args: string[]): ChildProcess {
   installCleanup()
-  // detached: a session of its own, as docker/cli's commandconn does (terminal signals are ours to relay).
-  const child = spawn('ssh', args, {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+  // Tied to this process: even a SIGKILL of hijack, which runs no handler, ends it.
+  const child = spawnTied('ssh', args)
   children.add(child)
   child.on('exit', () => children.delete(child))
   child.on('error', () => children.delete(child))

@@ -156,21 +156,26 @@ else {
     t.equal(dead.code, 1)
     t.match(dead.stderr.toString(), new RegExp(`port ${deadPort}: Connection refused`), 'a dead port: ssh\'s own words')
 
-    // Every ssh process a run starts is gone after it ends: normally, and when killed by SIGTERM mid-session.
-    for (const how of ['exit', 'SIGTERM'] as const) {
-      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', 'echo started; sleep 3'], {env: sshd.env})
+    // Every ssh process a run starts is gone after it ends: normally, and when killed mid-session by
+    // SIGTERM or by SIGKILL (no handler runs: the ssh's own watchdog must end it; the remote command
+    // sleeps 30 s so its end cannot be what ends ssh).
+    for (const how of ['exit', 'SIGTERM', 'SIGKILL'] as const) {
+      const script = how === 'SIGKILL' ? 'echo started; sleep 30' : 'echo started; sleep 3'
+      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', script], {env: sshd.env})
       const pids = new Set<number>()
       const watch = setInterval(() => {
         for (const pid of sshChildren(run.child.pid!)) pids.add(pid)
       }, 20)
       await run.waitForOutput(/started/, 60_000)
       for (const pid of sshChildren(run.child.pid!)) pids.add(pid)
-      if (how === 'SIGTERM') run.child.kill('SIGTERM')
+      if (how !== 'exit') run.child.kill(how)
       const result = await run.done
       clearInterval(watch)
       t.ok(pids.size >= 2, `${how}: saw the run's ssh processes (${[...pids].join(', ')})`)
-      t.equal(how === 'exit' ? result.code : result.signal, how === 'exit' ? 0 : 'SIGTERM', `${how}: ended as expected`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      t.equal(how === 'exit' ? result.code : result.signal, how === 'exit' ? 0 : how, `${how}: ended as expected`)
+      // A hang guard, not a speed check: the sleep in the container would end ssh only after 30 s.
+      const deadline = Date.now() + 10_000
+      while ([...pids].some(isSsh) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
       t.same([...pids].filter(isSsh), [], `${how}: no ssh process survives`)
     }
   })
