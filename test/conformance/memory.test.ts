@@ -81,21 +81,26 @@ const size = (bytes: number): string => bytes >= GiB ? `${bytes / GiB} GiB` : `$
 
 for (const [name, start] of TARGETS) {
   const {pipe, file: fileSize} = SIZES[name]
-  t.test(`${size(pipe)} through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
-    const target = await start(t, [{name: 'membox', cmd: ['sleep', '1000000'], openStdin: true}])
+  // One daemon for both cases (a real one takes 10-30 s to start here).
+  t.test(`memory on ${name}`, async (t) => {
+    const target = await start(t, [
+      {name: 'membox', cmd: ['sleep', '1000000'], openStdin: true},
+      {name: 'filebox', cmd: ['sleep', '1000000'], openStdin: true},
+    ])
     if (!target) return
-    const input = payload(pipe)
-    await catThrough(t, target.host, 'membox', 'pipe', pipe, input.digest, (stdin) => input.stream.pipe(stdin))
-  })
 
-  t.test(`${size(fileSize)} from a stdin file through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
-    const target = await start(t, [{name: 'filebox', cmd: ['sleep', '1000000'], openStdin: true}])
-    if (!target) return
-    const file = join(tempDir(t, 'hj-in-'), 'input')
-    const input = payload(fileSize)
-    await new Promise((resolve, reject) => input.stream.pipe(createWriteStream(file)).on('finish', resolve).on('error', reject))
-    const stdin = openSync(file, 'r')
-    t.teardown(() => closeSync(stdin)) // the child has its own copy once spawned
-    await catThrough(t, target.host, 'filebox', stdin, fileSize, input.digest)
+    t.test(`${size(pipe)} through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
+      const input = payload(pipe)
+      await catThrough(t, target.host, 'membox', 'pipe', pipe, input.digest, (stdin) => input.stream.pipe(stdin))
+    })
+
+    t.test(`${size(fileSize)} from a stdin file through exec -i cat on ${name}: bytes intact, peak RSS < ${PEAK_RSS_BOUND_MIB} MiB`, async (t) => {
+      const file = join(tempDir(t, 'hj-in-'), 'input')
+      const input = payload(fileSize)
+      await new Promise((resolve, reject) => input.stream.pipe(createWriteStream(file)).on('finish', resolve).on('error', reject))
+      const stdin = openSync(file, 'r')
+      t.teardown(() => closeSync(stdin)) // the child has its own copy once spawned
+      await catThrough(t, target.host, 'filebox', stdin, fileSize, input.digest)
+    })
   })
 }
