@@ -7,7 +7,7 @@ export default class MockDaemon extends Command {
   static override description = 'Containers come from --config or are created through the API (docker create/run, dockerode); ' +
     'their commands run as local processes (runtime "process") or as built-in programs (runtime "builtin"). Faults, from --fault or a container\'s "faults", bend the hijacked ' +
     'streams to test clients: coalesceHead, splitWrites=N, noUpgrade, startError=STATUS:MESSAGE, closeAfterBytes=N, ' +
-    'stallMs=N, systemError=TEXT, truncateLastFrame, exitCodeDelayMs=N. Prints "hijack mock-daemon listening on URL" ' +
+    'stallMs=N, systemError=TEXT, truncateLastFrame, exitCodeDelayMs=N, lostOutput=N. Prints "hijack mock-daemon listening on URL" ' +
     'once ready; SIGINT/SIGTERM stop it, kill its processes and remove the socket. See docs/mock-daemon.md.'
 
   static override examples = [

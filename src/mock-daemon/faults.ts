@@ -20,6 +20,8 @@ export interface Faults {
   truncateLastFrame?: boolean
   /** Exec inspect keeps saying Running/ExitCode null this long after the exit. */
   exitCodeDelayMs?: number
+  /** The last this many output bytes are never sent: podman's reset error (a stderr frame) ends the stream instead. */
+  lostOutput?: number
 }
 
 export class FaultError extends Error {}
@@ -70,6 +72,7 @@ const PARSERS: Record<keyof Faults, Parser> = {
   systemError: text,
   truncateLastFrame: bool,
   exitCodeDelayMs: count(0),
+  lostOutput: count(0),
 }
 
 export const FAULT_NAMES = Object.keys(PARSERS) as (keyof Faults)[]
@@ -109,6 +112,10 @@ export function mergeFaults(daemon: Faults, container: Faults): Faults {
   if (faults.truncateLastFrame && faults.systemError !== undefined) {
     // A frame cut short swallows the next header: the systemerr frame could never be read as one.
     throw new FaultError('truncateLastFrame and systemError cannot be combined: the cut frame would swallow the systemerr frame')
+  }
+  if (faults.truncateLastFrame && faults.lostOutput !== undefined) {
+    // Both decide what the stream's last bytes are.
+    throw new FaultError('truncateLastFrame and lostOutput cannot be combined: both shape the end of the output')
   }
   return faults
 }

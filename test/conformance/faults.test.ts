@@ -25,6 +25,7 @@ for (const flavor of ['docker', 'podman'] as const) {
           fault('syserr', {systemError: 'disk on fire'}),
           fault('truncate', {truncateLastFrame: true}),
           fault('slowexit', {exitCodeDelayMs: 600}),
+          fault('lost', {lostOutput: 8}),
         ],
       },
     })
@@ -88,6 +89,13 @@ for (const flavor of ['docker', 'podman'] as const) {
     t.test('exitCodeDelayMs: the real exit code, not 0', async (t) => {
       const r = await exec(['slowexit', 'sh', '-c', 'exit 9'])
       t.equal(r.code, 9)
+    })
+
+    t.test('lostOutput: what came is delivered, the daemon\'s error is shown (no silent loss), the exec\'s code', async (t) => {
+      const r = await exec(['-i', 'lost', 'sh', '-c', 'echo kept; echo dropped; exit 6'], 'stdin\n')
+      t.equal(r.stdout.toString(), 'kept\n', '"dropped\\n" (8 bytes) never left the daemon')
+      t.match(r.stderr.toString(), /^Error: read unixpacket .*: connection reset by peer\n$/)
+      t.equal(r.code, 6)
     })
   })
 

@@ -3,7 +3,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import t from 'tap'
 import {startMockDaemon, type MockDaemon} from '../../src/mock-daemon/index.js'
-import {SystemErrorFrame, TruncatedFrameError} from '../../src/protocol/stdcopy.js'
+import {frameHeader, STDERR, STDOUT, SystemErrorFrame, TruncatedFrameError} from '../../src/protocol/stdcopy.js'
+import {hijack} from '../helpers/cli.js'
 import {call, createExec, demux, postHead, rawHijack} from '../helpers/mock-daemon-client.js'
 
 const dir = mkdtempSync('/tmp/hjf-')
@@ -25,6 +26,9 @@ t.before(async () => {
         box('syserr', {systemError: 'device on fire'}),
         box('truncate', {truncateLastFrame: true}),
         box('slowexit', {exitCodeDelayMs: 60_000}),
+        box('lost3', {lostOutput: 3}),
+        box('lost0', {lostOutput: 0}),
+        box('lostall', {lostOutput: 1_000_000}),
       ],
     },
   })
@@ -136,4 +140,44 @@ t.test('exitCodeDelayMs: inspect says running after the stream ended', async (t)
   const info = (await call(sock, 'GET', `/exec/${id}/json`)).json()
   t.equal(info.Running, true)
   t.equal(info.ExitCode, null)
+})
+
+t.test('lostOutput=N: the last N output bytes never leave; podman\'s reset error ends the stream instead', async (t) => {
+  const reset = 'Error: read unixpacket @->/proc/self/fd/14/attach: read: connection reset by peer\n'
+  const frame = (type: typeof STDOUT | typeof STDERR, text: string): Buffer => Buffer.concat([frameHeader(type, text.length), Buffer.from(text)])
+  // Cut across a stream switch: "hello" then "XY" on stderr, the last 3 bytes ("o", "XY") are lost.
+  const cut = await start('lost3', ['sh', '-c', 'printf hello; sleep 0.1; printf XY >&2; exit 5'])
+  const cutBytes = await cut.h.rest
+  t.same(await demux(cutBytes), {stdout: 'hell', stderr: reset, error: undefined}, 'split inside a chunk')
+  t.ok(cutBytes.subarray(-frame(STDERR, reset).length).equals(frame(STDERR, reset)), 'the error frame comes last')
+  t.equal((await call(sock, 'GET', `/exec/${cut.id}/json`)).json().ExitCode, 5, 'the exit code is the process\'s')
+  const none = await start('lost0', ['printf', 'all here'])
+  t.same(await none.h.rest, Buffer.concat([frame(STDOUT, 'all here'), frame(STDERR, reset)]), '0: nothing lost, the error still comes')
+  const all = await start('lostall', ['sh', '-c', 'printf out; printf err >&2'])
+  t.same(await all.h.rest, frame(STDERR, reset), 'a window larger than the output: all of it lost')
+  const tty = await start('lost3', ['printf', 'abcdef'], true)
+  t.equal((await tty.h.rest).toString(), `abc${reset}`, 'a TTY stream: raw bytes, the error too')
+  // hijack shows the daemon's error, so the loss is not silent, and exits with the exec's code.
+  const r = await hijack(['exec', '-H', `unix://${sock}`, 'lost3', 'sh', '-c', 'printf hello; exit 5'])
+  t.equal(r.stdout.toString(), 'he')
+  t.equal(r.stderr.toString(), reset)
+  t.equal(r.code, 5)
+})
+
+t.test('lostOutput on attach: the tail of the container\'s output at its exit', async (t) => {
+  const other = await startMockDaemon({
+    socket: join(dir, 'l.sock'),
+    faults: ['lostOutput=4'],
+    config: {containers: [{name: 'late', cmd: ['sh', '-c', 'read x; echo "got $x"; exit 3'], openStdin: true}]},
+  })
+  t.teardown(() => other.close())
+  const r = await hijack(['attach', '-H', other.url, 'late'], {input: 'line\n'})
+  t.equal(r.stdout.toString(), 'got l', 'the last 4 bytes ("ine\\n") lost')
+  t.match(r.stderr.toString(), /^Error: read unixpacket .*: connection reset by peer\n$/)
+  t.equal(r.code, 3)
+})
+
+t.test('lostOutput and truncateLastFrame cannot be combined; a bad value is refused', async (t) => {
+  await t.rejects(startMockDaemon({faults: ['truncateLastFrame', 'lostOutput=2']}), /truncateLastFrame and lostOutput cannot be combined/)
+  await t.rejects(startMockDaemon({faults: ['lostOutput=-1']}), /fault lostOutput: expected an integer >= 0/)
 })

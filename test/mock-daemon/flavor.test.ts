@@ -3,16 +3,45 @@
 import {join} from 'node:path'
 import {writeFileSync} from 'node:fs'
 import t from 'tap'
+import {podmanLogReplay} from '../../src/mock-daemon/api/podman-log-replay.js'
 import {startMockDaemon} from '../../src/mock-daemon/index.js'
+import {frameHeader, STDERR, STDOUT} from '../../src/protocol/stdcopy.js'
 import {hijack} from '../helpers/cli.js'
-import {call} from '../helpers/mock-daemon-client.js'
+import {call, demux, postHead, rawHijack} from '../helpers/mock-daemon-client.js'
 import {tempDir} from '../helpers/temp.js'
 
 const CONTAINERS = [
   {name: 'box', cmd: ['sleep', '1000000'], openStdin: true},
   {name: 'cat', cmd: ['cat'], openStdin: true},
   {name: 'once', cmd: ['sh', '-c', 'cat; echo "stdin closed"; exit 6'], openStdin: true, stdinOnce: true},
+  {name: 'said', cmd: ['sh', '-c', 'echo out1; sleep 0.3; echo err1 >&2; sleep 1000000']},
+  {name: 'ttysaid', cmd: ['sh', '-c', 'printf "tty1\\n"; sleep 1000000'], tty: true},
 ]
+
+/** Starts an exec of `cmd` over a raw hijack; the bytes after the head and the exec's id. */
+async function startRaw(sock: string, container: string, cmd: string[], tty = false): Promise<{id: string; bytes: Buffer}> {
+  const created = await call(sock, 'POST', `/containers/${container}/exec`, {Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: tty})
+  const id = created.json().Id as string
+  const body = JSON.stringify({Detach: false, Tty: tty})
+  const h = await rawHijack(sock, [postHead(`/v1.41/exec/${id}/start`, body) + body])
+  const bytes = await h.rest
+  h.socket.destroy()
+  return {id, bytes}
+}
+
+/** attach logs=1 without stream over a raw hijack: the replayed bytes. */
+async function replay(sock: string, container: string, query: string): Promise<Buffer> {
+  const h = await rawHijack(sock, [`POST /v1.41/containers/${container}/attach?logs=1&stream=0&${query} HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`])
+  const bytes = await h.rest
+  h.socket.destroy()
+  return bytes
+}
+
+async function waitForLog(sock: string, container: string, text: string): Promise<void> {
+  for (let i = 0; i < 100 && !(await call(sock, 'GET', `/containers/${container}/logs?stdout=1&stderr=1`)).body.includes(text); i++) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 const sockOf = (url: string): string => url.slice('unix://'.length)
 
@@ -54,6 +83,28 @@ t.test('podman flavor from startMockDaemon options', async (t) => {
     t.equal(r.json().message, `cannot resize session: cannot resize container ${boxId} exec session ${id} as it is not running: exec session state improper`)
   })
 
+  t.test('an exec that cannot start: no process, podman\'s stderr frame, exit 127; a resize then says it is not running', async (t) => {
+    const {id, bytes} = await startRaw(sock, 'box', ['nosuchbinary'])
+    const text = 'Error: runc: exec failed: unable to start container process: exec: "nosuchbinary": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found\n'
+    t.same(await demux(bytes), {stdout: '', stderr: text, error: undefined})
+    const info = (await call(sock, 'GET', `/exec/${id}/json`)).json()
+    t.same([info.Running, info.ExitCode, info.Pid], [false, 127, 0])
+    t.equal((await call(sock, 'POST', `/exec/${id}/resize?h=10&w=20`)).status, 500)
+    const tty = await startRaw(sock, 'box', ['nosuchbinary'], true)
+    t.equal(tty.bytes.toString(), text, 'with a TTY: the same words, unframed')
+  })
+
+  t.test('attach logs=1: podman\'s misframed replay of both streams; a TTY\'s replay is raw', async (t) => {
+    await waitForLog(sock, 'said', 'err1')
+    const out = Buffer.concat([frameHeader(STDOUT, 4), Buffer.from('out1\n')])
+    const err = Buffer.concat([frameHeader(STDERR, 4), Buffer.from('err1\n')])
+    // In arrival order, which a loaded daemon may see otherwise than the 0.3 s apart they were written.
+    const bytes = await replay(sock, 'said', 'stdout=1&stderr=0')
+    t.ok(bytes.equals(Buffer.concat([out, err])) || bytes.equals(Buffer.concat([err, out])), JSON.stringify(bytes.toString('latin1')))
+    await waitForLog(sock, 'ttysaid', 'tty1')
+    t.match((await replay(sock, 'ttysaid', 'stdout=1&stderr=1')).toString(), /^tty1\r?\n$/)
+  })
+
   t.test('attach: stdin EOF ends a cat container (hijack half-closes on podman, as docker attach)', async (t) => {
     const r = await hijack(['attach', '-H', daemon.url, 'cat'], {input: 'hello\n'})
     t.equal(r.stdout.toString(), 'hello\n')
@@ -90,6 +141,36 @@ t.test('flavor from a config file; "docker" is the default and keeps dockerd\'s 
   t.equal(r.signal, 'SIGKILL', 'still attached when the test gives up')
   t.equal(r.stdout.toString(), 'hi\n')
   t.equal(plain.container('cat')?.running, true)
+})
+
+t.test('the docker flavor keeps dockerd\'s start failure (stdout) and correct, filtered log frames', async (t) => {
+  const plain = await startMockDaemon({config: {containers: CONTAINERS}})
+  t.teardown(() => plain.close())
+  const sock = sockOf(plain.url)
+  const {id, bytes} = await startRaw(sock, 'box', ['nosuchbinary'])
+  t.match((await demux(bytes)).stdout, /^OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchbinary": executable file not found in \$PATH: unknown\r\n$/)
+  t.equal((await call(sock, 'GET', `/exec/${id}/json`)).json().ExitCode, 127)
+  await waitForLog(sock, 'said', 'err1')
+  t.same(await demux(await replay(sock, 'said', 'stdout=1&stderr=0')), {stdout: 'out1\n', stderr: '', error: undefined})
+})
+
+t.test('podmanLogReplay: one frame per line, each whole line\'s header one short; a partial last piece framed right', async (t) => {
+  const bytes = podmanLogReplay([
+    {type: STDOUT, data: Buffer.from('a\n\nbc\npart')},
+    {type: STDERR, data: Buffer.from('e\n')},
+  ])
+  t.same(bytes, Buffer.concat([
+    frameHeader(STDOUT, 1), Buffer.from('a\n'),
+    frameHeader(STDOUT, 0), Buffer.from('\n'),
+    frameHeader(STDOUT, 2), Buffer.from('bc\n'),
+    frameHeader(STDOUT, 4), Buffer.from('part'),
+    frameHeader(STDERR, 1), Buffer.from('e\n'),
+  ]))
+  t.same(podmanLogReplay([]), Buffer.alloc(0))
+  // What a client's parser makes of it: the first line without its "\n", then stream type 10.
+  const parsed = await demux(bytes)
+  t.equal(parsed.stdout, 'a')
+  t.match(parsed.error?.message, /unknown stream type 10/)
 })
 
 t.test('a bad flavor is refused', async (t) => {

@@ -9,6 +9,7 @@ import {closeNow} from '../server/close.js'
 import type {DaemonRequest, HijackedConnection} from '../server/daemon-request.js'
 import {discardInput, pumpStdin} from '../server/hijacked-output.js'
 import {type ApiContext, streamFormat} from './context.js'
+import {podmanLogReplay} from './podman-log-replay.js'
 import {detachFilter} from './stdin.js'
 import {boolQuery, detachKeys, findContainer} from './validate.js'
 
@@ -21,6 +22,8 @@ export interface AttachOptions {
   detachKeys: string
   /** The client's half-close ends stdin even without StdinOnce (podman flavor). */
   halfCloseEndsStdin: boolean
+  /** logs=1 replays podman's broken frames, of both streams (podman flavor). */
+  misframedLogReplay: boolean
 }
 
 export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
@@ -33,6 +36,7 @@ export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): 
     stream: boolQuery(req, 'stream'),
     detachKeys: detachKeys(req.query.get('detachKeys') ?? ''),
     halfCloseEndsStdin: ctx.flavor.halfCloseEndsStdin,
+    misframedLogReplay: ctx.flavor.misframedLogReplay,
   }
   if (!options.logs && !options.stream) throw new ApiError(400, 'Bad parameters: you must choose at least one stream')
   // dockerode sends its options as a JSON body too (dockerd may read it as stdin, dockerode#742): a body
@@ -67,6 +71,8 @@ function streamAttach(container: Container, session: HijackedConnection, options
     onDrain: (callback) => output.wire.once('drain', callback),
     finish: () => output.finish(),
     buffered: () => output.buffered,
+    // Podman's replay is misframed (api/podman-log-replay.ts); with a TTY it is raw bytes, as everywhere.
+    ...(options.misframedLogReplay && output.multiplexed && {replayLog: (entries) => output.writeRaw(podmanLogReplay(entries))}),
   }
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   const detach = container.attach(sub, options.logs, options.stream)

@@ -79,10 +79,27 @@ export async function startExec(ctx: ApiContext, req: DaemonRequest, id: string)
   // dockerd frames by the start request's Tty, not the exec's.
   const session = req.hijack({upgrade: req.head.upgrade, faults: c.faults, ...streamFormat(req, body.Tty === true)})
   ctx.events.emit('exec-start', {id, container: c.name, detach: false})
+  const failure = ctx.flavor.execStartFailure
+  const problem = failure && record.startProblem()
+  if (problem) {
+    failedStart(record, session, failure(problem))
+    return
+  }
   // Not awaited: the session goes on by itself and this request's objects are not kept for its whole
   // length (memory at thousands of sessions, bench/mock-scale.js); a failure ends the connection.
   const socket = session.socket
   streamExec(record, session).catch(() => closeNow(socket))
+}
+
+/**
+ * Podman's exec of a command that cannot start: no process, the exit code recorded, and the daemon's
+ * words in the stream as stderr (podman writes them even when stderr was not attached), then the end.
+ */
+function failedStart(record: ExecRecord, session: HijackedConnection, failure: {code: number; text: string}): void {
+  record.failStart(failure.code)
+  session.output.write(STDERR, Buffer.from(failure.text))
+  discardInput(session.socket, session.clientEnded, () => {})
+  session.output.finish()
 }
 
 export function inspectExec(ctx: ApiContext, req: DaemonRequest, id: string): void {

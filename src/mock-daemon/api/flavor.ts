@@ -1,6 +1,7 @@
 // Which real engine the mock imitates where engines differ: "docker" (dockerd, the default) or "podman"
 // (podman 4.3's Docker-compatible API, as the conformance suites found it; README "Compatibility").
 // Every difference lives in this table; the API handlers ask it (ApiContext.flavor) at a few hooks.
+import type {SpawnProblem} from '../engine/runtime.js'
 import {ApiError} from '../server/api-error.js'
 
 export const FLAVORS = ['docker', 'podman'] as const
@@ -19,6 +20,23 @@ export interface FlavorBehaviour {
   reportsStdinOnce: boolean
   /** Whether an attach client's half-close ends the container's stdin without StdinOnce (podman: yes). */
   halfCloseEndsStdin: boolean
+  /**
+   * An exec whose command cannot start: the exit code and the text the daemon writes to the stream (as
+   * stderr, whatever the exec attached). Undefined: the runtime reports it as dockerd does (stdout).
+   */
+  execStartFailure?: (problem: SpawnProblem) => {code: number; text: string}
+  /** attach logs=1 replays each line with podman's broken frame header (api/podman-log-replay.ts). */
+  misframedLogReplay: boolean
+}
+
+/**
+ * Podman 4.3 wraps runc's words and picks the code from them: 126 for "permission denied", else 127
+ * (also for a missing working directory, where dockerd says 126).
+ */
+function podmanStartFailure(problem: SpawnProblem): {code: number; text: string} {
+  const denied = /permission denied/.test(problem.detail)
+  const kind = denied ? 'OCI permission denied' : 'OCI runtime attempted to invoke a command that was not found'
+  return {code: denied ? 126 : 127, text: `Error: runc: exec failed: unable to start container process: ${problem.detail}: ${kind}\n`}
 }
 
 const BEHAVIOUR: Record<Flavor, FlavorBehaviour> = {
@@ -27,6 +45,7 @@ const BEHAVIOUR: Record<Flavor, FlavorBehaviour> = {
     noSuchContainer: (ref) => `No such container: ${ref}`,
     reportsStdinOnce: true,
     halfCloseEndsStdin: false,
+    misframedLogReplay: false,
   },
   podman: {
     pingHeaders: {'Api-Version': '1.41', 'Libpod-Api-Version': '4.3.1', Server: 'Libpod/4.3.1 (linux)'},
@@ -35,6 +54,8 @@ const BEHAVIOUR: Record<Flavor, FlavorBehaviour> = {
       `cannot resize session: cannot resize container ${containerId} exec session ${execId} as it is not running: exec session state improper`),
     reportsStdinOnce: false,
     halfCloseEndsStdin: true,
+    execStartFailure: podmanStartFailure,
+    misframedLogReplay: true,
   },
 }
 

@@ -211,7 +211,8 @@ export class Container {
    * (`docker run` and `docker start -a` attach first, then start). Returns the detach function.
    */
   attach(sub: Subscriber, replayLogs: boolean, stream: boolean): () => void {
-    if (replayLogs) {
+    if (replayLogs && sub.replayLog) sub.replayLog(this.log.replay())
+    else if (replayLogs) {
       for (const entry of this.log.replay()) {
         if (sub.wants(entry.type)) sub.write(entry.type, entry.data)
       }

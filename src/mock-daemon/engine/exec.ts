@@ -4,7 +4,7 @@ import type {ExecInspectInfo} from 'dockerode'
 import {type Container, newId} from './container.js'
 import {spawnExecProcess} from './exec-stop.js'
 import {exitAfterOutput} from './process-output.js'
-import type {MockProcess} from './runtime.js'
+import type {MockProcess, SpawnProblem, SpawnSpec} from './runtime.js'
 
 export interface ExecConfig {
   cmd: string[]
@@ -53,14 +53,7 @@ export class ExecRecord {
   start(): MockProcess {
     const {config, container} = this
     if (this.current !== 'created') throw new Error(`exec ${this.id} has already run`)
-    const proc = spawnExecProcess(container, config.cmd, config.env, () => container.runtime.spawn({
-      cmd: config.cmd,
-      env: [...container.env, ...config.env],
-      workdir: config.workdir || container.spec.workdir || undefined,
-      user: config.user || undefined,
-      tty: config.tty,
-      consoleSize: config.consoleSize,
-    }))
+    const proc = spawnExecProcess(container, config.cmd, config.env, () => container.runtime.spawn(this.spawnSpec()))
     this.track(proc)
     this.process = proc
     this.current = 'running'
@@ -72,18 +65,53 @@ export class ExecRecord {
     this.finished = exitAfterOutput(proc).then((code) => {
       // Its background children still die with the container.
       if (!proc.hasOrphans?.()) forget()
-      this.exitCode = code
-      this.current = 'exited'
-      this.exitedAt = Date.now()
-      container.emit('exec_die', {execID: this.id, exitCode: String(code)})
-      // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
-      container.execIds.delete(this.id)
+      this.exited(code)
       // The record stays for inspect; the process, its streams and the session they reach do not.
       this.process = undefined
     })
+    this.wakeStartWaiters()
+    return proc
+  }
+
+  /** What the runtime is asked to run for this exec. */
+  private spawnSpec(): SpawnSpec {
+    const {config, container} = this
+    return {
+      cmd: config.cmd,
+      env: [...container.env, ...config.env],
+      workdir: config.workdir || container.spec.workdir || undefined,
+      user: config.user || undefined,
+      tty: config.tty,
+      consoleSize: config.consoleSize,
+    }
+  }
+
+  /** Why the command cannot start, when the runtime can tell before spawning (Runtime.check); else undefined. */
+  startProblem(): SpawnProblem | undefined {
+    return this.container.runtime.check?.(this.spawnSpec())
+  }
+
+  /** A start that fails before any process runs (podman's runc errors): straight to exited with `code`. */
+  failStart(code: number): void {
+    if (this.current !== 'created') throw new Error(`exec ${this.id} has already run`)
+    this.current = 'running'
+    this.container.emit(`exec_start: ${this.config.cmd.join(' ')}`, {execID: this.id})
+    this.exited(code)
+    this.wakeStartWaiters()
+  }
+
+  private exited(code: number): void {
+    this.exitCode = code
+    this.current = 'exited'
+    this.exitedAt = Date.now()
+    this.container.emit('exec_die', {execID: this.id, exitCode: String(code)})
+    // Like dockerd, the container lists only execs that have not ended; inspect by id still works.
+    this.container.execIds.delete(this.id)
+  }
+
+  private wakeStartWaiters(): void {
     for (const resolve of this.startWaiters) resolve()
     this.startWaiters = []
-    return proc
   }
 
   /** Resolves when started (resize may come before start; dockerd waits too), false after `ms`. */

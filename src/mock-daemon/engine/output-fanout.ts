@@ -2,6 +2,7 @@
 // container down instead of losing output, until the main process has exited: from then on a slow client
 // is buffered for (up to CLIENT_BUFFER_AFTER_EXIT) and a client further behind is let go.
 import type {STDERR, STDOUT} from '../../protocol/stdcopy.js'
+import type {LogEntry} from './output-log.js'
 import {CLIENT_BUFFER_AFTER_EXIT} from './process-output.js'
 
 export type OutputType = typeof STDOUT | typeof STDERR
@@ -16,6 +17,8 @@ export interface Subscriber {
   finish(): void
   /** Bytes written to it that the client has not taken yet. */
   buffered(): number
+  /** attach logs=1: takes the whole replay (both streams, oldest first) instead of one write per entry. */
+  replayLog?(entries: LogEntry[]): void
 }
 
 export class OutputFanout {

@@ -8,11 +8,17 @@
 import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
 import {Writable} from 'node:stream'
-import {frameHeader, type STDERR, type STDOUT, SYSTEMERR, writeFrame} from '../../protocol/stdcopy.js'
+import {frameHeader, STDERR, type STDOUT, SYSTEMERR, writeFrame} from '../../protocol/stdcopy.js'
 import type {Faults} from '../faults.js'
 import {closeNow, ignore, linger} from './close.js'
 
 type OutputType = typeof STDOUT | typeof STDERR
+
+/**
+ * Fault lostOutput: what podman 4.3 writes (a stderr frame) when its stdin copy to conmon fails as the
+ * exec ends, ending the stream before the output still on its way (the fd number varies there).
+ */
+export const PODMAN_RESET_ERROR = 'Error: read unixpacket @->/proc/self/fd/14/attach: read: connection reset by peer\n'
 
 /** Whether `faults` shape the output bytes on the wire (then they go through WireWriter). */
 function hasWireFaults(faults: Faults): boolean {
@@ -148,6 +154,9 @@ export class OutputStream {
   /** Dropped at finish(): whatever still holds this stream (a process's listeners) does not hold the connection. */
   private socket: Socket | undefined
   private held: {type: OutputType; data: Buffer} | undefined
+  /** Fault lostOutput: the newest output, at most that many bytes, which finish() drops. */
+  private tail: {type: OutputType; data: Buffer}[] | undefined
+  private tailBytes = 0
   private finished = false
   private draining: (() => void) | undefined
   /** Made on first use: only a producer that met backpressure waits for 'drain'. */
@@ -185,14 +194,57 @@ export class OutputStream {
       this.held = {type, data}
       return previous ? this.send(previous.type, previous.data) : true
     }
+    if (this.faults.lostOutput !== undefined) return this.holdTail(type, data, this.faults.lostOutput)
     return this.send(type, data)
   }
 
+  /** Keeps the newest `limit` bytes back and sends what falls out of that window, in order. */
+  private holdTail(type: OutputType, data: Buffer, limit: number): boolean {
+    const tail = (this.tail ??= [])
+    tail.push({type, data})
+    this.tailBytes += data.length
+    let ok = true
+    while (this.tailBytes > limit) {
+      const first = tail[0]
+      const excess = this.tailBytes - limit
+      if (first.data.length <= excess) {
+        tail.shift()
+        this.tailBytes -= first.data.length
+        ok = this.send(first.type, first.data) && ok
+      } else {
+        tail[0] = {type: first.type, data: first.data.subarray(excess)}
+        this.tailBytes -= excess
+        ok = this.send(first.type, first.data.subarray(0, excess)) && ok
+      }
+    }
+    return ok
+  }
+
+  /**
+   * Writes bytes as they are, outside any frame (a flavor reproducing a daemon's broken framing); false
+   * means wait for `wire` 'drain'. Only before the first write(): a chunk held by truncateLastFrame would
+   * come out after these bytes.
+   */
+  writeRaw(data: Buffer): boolean {
+    if (this.finished || data.length === 0) return true
+    return this.sendBytes(data)
+  }
+
   private send(type: OutputType | typeof SYSTEMERR, data: Buffer): boolean {
+    if (!this.multiplexed) return this.sendBytes(data)
     const {writer, socket} = this
-    if (writer) return this.multiplexed ? writeFrame(writer, type, data) : writer.write(data)
+    if (writer) return writeFrame(writer, type, data)
     if (!socket || socket.destroyed || data.length === 0) return true
-    const ok = this.multiplexed ? writeFrame(socket, type, data) : socket.write(data)
+    const ok = writeFrame(socket, type, data)
+    if (!ok) this.waitDrain()
+    return ok
+  }
+
+  private sendBytes(data: Buffer): boolean {
+    const {writer, socket} = this
+    if (writer) return writer.write(data)
+    if (!socket || socket.destroyed || data.length === 0) return true
+    const ok = socket.write(data)
     if (!ok) this.waitDrain()
     return ok
   }
@@ -211,7 +263,7 @@ export class OutputStream {
     socket.on('close', done)
   }
 
-  /** Ends the stream: the truncated last frame and the systemerr frame when those faults are set. */
+  /** Ends the stream: the truncated last frame, podman's reset error and the systemerr frame when those faults are set. */
   finish(): void {
     if (this.finished) return
     this.finished = true
@@ -227,6 +279,10 @@ export class OutputStream {
         if (held.data.length > cut) out.write(held.data.subarray(0, held.data.length - cut))
         out.uncork()
       } else if (held.data.length > cut) out.write(held.data.subarray(0, held.data.length - cut))
+    }
+    if (this.faults.lostOutput !== undefined) {
+      this.tail = undefined
+      this.send(STDERR, Buffer.from(PODMAN_RESET_ERROR))
     }
     if (this.faults.systemError !== undefined) this.send(SYSTEMERR, Buffer.from(this.faults.systemError))
     if (writer) writer.end()
