@@ -56,11 +56,14 @@ run('bench', 'sleep', '1000000')
 const daemonVersion = docker('version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})')
 
 // Fan-out (issue 14). BENCH_ONLY=fanout runs only these rows and prints them.
-const {benchFanoutExec, benchFanoutMemory, fanoutRows} = await import('./fanout.js')
-const fanoutExec = benchFanoutExec({env, host, hijack: `${shellQuote(process.execPath)} ${shellQuote(hijackBin)}`, docker, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 5)})
-const fanoutMemory = await benchFanoutMemory({env, hijackCmd: [process.execPath, hijackBin], runs: 3})
-const fanoutTable = fanoutRows(fanoutExec, fanoutMemory)
-console.error('bench: fan-out: done')
+let fanoutTable = ''
+if (!ONLY_REMOTE) {
+  const {benchFanoutExec, benchFanoutMemory, fanoutRows} = await import('./fanout.js')
+  const fanoutExec = benchFanoutExec({env, host, hijack: `${shellQuote(process.execPath)} ${shellQuote(hijackBin)}`, docker, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 5)})
+  const fanoutMemory = await benchFanoutMemory({env, hijackCmd: [process.execPath, hijackBin], runs: 3})
+  fanoutTable = fanoutRows(fanoutExec, fanoutMemory)
+  console.error('bench: fan-out: done')
+}
 if (process.env.BENCH_ONLY === 'fanout') {
   process.stdout.write(`${fanoutTable}\n`)
   process.exit(0)
@@ -297,11 +300,11 @@ sshd on 127.0.0.1 (${PAIRS.remoteLatency} pairs for latency). One \`exec c true\
 hijack and ${sshLogins?.docker ?? '?'} with docker (counted in sshd's log).` : ''}
 
 ${table}
-
+${fanoutTable ? `
 ## Fan-out
 
 ${fanoutTable}
-
+` : ''}
 ${copy ? `## CPU per GiB
 
 256 MiB through \`exec -i c cat\` moves 512 MiB (256 in, 256 out): hijack used ${(copyCpu * 2).toFixed(2)} s of CPU per GiB
