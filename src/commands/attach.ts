@@ -14,7 +14,7 @@ the container exits (dockerd would end the stream early, moby#38457).
 With --service NAME --task SLOT|ID (and no CONTAINER), attaches to that swarm task's container on its own
 node: -H/--context name the manager, --node-host or --node-context the node's daemon (as for exec).`
   static override dockerUsage = '[OPTIONS] CONTAINER'
-  static override usage = 'attach [OPTIONS] CONTAINER'
+  static override usage = ['attach [OPTIONS] CONTAINER', 'attach [OPTIONS] --service NAME [--task SLOT|ID]']
   static override minArgs = 1
   static override exactArgs = true
   static override examples = [

@@ -21,7 +21,7 @@ on the task's own node: -H/--context name the manager, --node-host or --node-con
 (default: the manager's endpoint with the node in its place); prefixes are service.slot@node. With --task,
 only that task, as a plain exec. -t needs --task; --node-host and --node-context exclude each other (125).`
   static override dockerUsage = '[OPTIONS] CONTAINER COMMAND [ARG...]'
-  static override usage = 'exec [OPTIONS] CONTAINER COMMAND [ARG...]'
+  static override usage = ['exec [OPTIONS] CONTAINER COMMAND [ARG...]', 'exec [OPTIONS] --service NAME [--task SLOT|ID] COMMAND [ARG...]']
   static override minArgs = 2
   static override strict = false
   static override examples = [
