@@ -38,14 +38,16 @@ function fastCommand(args: string[]): FastCommand | undefined {
   if (process.env.HIJACK_NO_FAST_PATH) return undefined
   const [command, ...rest] = args
   if (command === 'exec') {
-    // With --filter every operand is the command, so one is enough.
+    // With --filter or --service every operand is the command, so one is enough.
     const parsed = fastParse(rest, EXEC_FLAGS, 1)
-    if (!parsed || parsed.argv.length < (parsed.flags.filter ? 1 : 2)) return undefined
+    if (!parsed || parsed.argv.length < (parsed.flags.filter || parsed.flags.service !== undefined ? 1 : 2)) return undefined
     return {command, flags: parsed.flags as ExecFlags, argv: parsed.argv}
   }
   if (command === 'attach') {
-    const parsed = fastParse(rest, ATTACH_FLAGS, 1, 1)
-    return parsed && {command, flags: parsed.flags as AttachFlags, argv: parsed.argv}
+    // With --service there is no CONTAINER (runAttach refuses one).
+    const parsed = fastParse(rest, ATTACH_FLAGS, 0, 1)
+    if (!parsed || (parsed.argv.length === 0 && parsed.flags.service === undefined)) return undefined
+    return {command, flags: parsed.flags as AttachFlags, argv: parsed.argv}
   }
   return undefined
 }
@@ -60,7 +62,7 @@ async function runFast(fast: FastCommand): Promise<number> {
       return await runExec(fast.flags, container, cmd)
     }
     const {runAttach} = await import('./cli/attach-main.js')
-    return await runAttach(fast.flags, fast.argv[0])
+    return await runAttach(fast.flags, fast.argv.at(0))
   } catch (error) {
     try {
       return reportError(error)

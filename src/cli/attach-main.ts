@@ -1,16 +1,18 @@
-import {DockerApi, HijackError, resolveEndpoint, type WaitResult} from '../transport/index.js'
+import {DockerApi, HijackError, resolveEndpoint, UsageError, type DockerHost, type WaitResult} from '../transport/index.js'
 import {exitWhenFlushed} from './exit.js'
 import type {AttachFlags} from './flag-specs.js'
 import {signalExitCode} from './report.js'
 import {proxySignals} from './signal-proxy.js'
+import {checkServiceFlags, resolveServiceSessions, singleSession} from './service-targets.js'
 import {resolveDetachKeys, runTerminalSession} from './terminal-session.js'
 
 /** Once the container has exited, how long its output stream may linger before we stop reading. */
 export const EXIT_DRAIN_MS = 2000
 
 /** `hijack attach`: returns the container's exit status; expected failures throw a HijackError. */
-export async function runAttach(flags: AttachFlags, container: string): Promise<number> {
-  const api = await DockerApi.connect(resolveEndpoint(flags).host)
+export async function runAttach(flags: AttachFlags, operand: string | undefined): Promise<number> {
+  const {host, container} = await attachTarget(flags, operand)
+  const api = await DockerApi.connect(host)
   // The wait is in place before we inspect, so an exit right after we look is not missed. A failed
   // wait (no such container) is reported by inspect first, in Docker's words.
   const waiting = await api.waitContainer(container).catch((error: Error) => error)
@@ -75,4 +77,13 @@ export async function runAttach(flags: AttachFlags, container: string): Promise<
     clearTimeout(drainTimer)
     stopSignals?.()
   }
+}
+
+/** The container operand on the chosen daemon, or with --service the task's container on its own node. */
+async function attachTarget(flags: AttachFlags, operand: string | undefined): Promise<{host: DockerHost; container: string}> {
+  checkServiceFlags(flags)
+  const manager = resolveEndpoint(flags).host
+  if (flags.service === undefined) return {host: manager, container: operand ?? ''}
+  if (operand !== undefined) throw new UsageError(`--service attaches to a task's container: give no CONTAINER (got "${operand}")`)
+  return singleSession(await resolveServiceSessions(manager, flags), flags)
 }

@@ -1,4 +1,4 @@
-import {DockerApi, execTokenEnv, HijackError, newExecToken, stopMarkedExec, UsageError} from '../transport/index.js'
+import {DockerApi, execTokenEnv, HijackError, newExecToken, stopMarkedExec, UsageError, type DockerHost} from '../transport/index.js'
 import {parseDuration} from './duration.js'
 import {TIMED_OUT_EXIT, timeoutMessage, withDeadline} from './exec-deadline.js'
 import {execExitCode} from './exec-exit-code.js'
@@ -7,6 +7,7 @@ import {expandEnvFlag, readEnvFile} from './env.js'
 import {isFanout} from './fanout-mode.js'
 import type {ExecFlags} from './flag-specs.js'
 import {printLine} from './report.js'
+import {checkServiceFlags} from './service-targets.js'
 import {terminalSize} from './terminal.js'
 import {resolveDetachKeys, runTerminalSession} from './terminal-session.js'
 
@@ -23,6 +24,17 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
   for (const file of flags['env-file'] ?? []) env.push(...(await readEnvFile(file)))
   for (const entry of flags.env ?? []) env.push(expandEnvFlag(entry))
 
+  checkServiceFlags(flags)
+  if (flags.service !== undefined) {
+    // With --service every operand is the command.
+    const operands = [container, ...cmd].filter((arg) => arg !== undefined)
+    const {planServiceExec} = await import('./service-exec.js')
+    const plan = await planServiceExec(flags, operands)
+    if ('single' in plan) return runSingle(flags, plan.single, operands, env, timeoutMs, killAfterMs)
+    const {runTargets} = await import('./fanout-main.js')
+    const spec = {cmd: operands, env, user: flags.user, workdir: flags.workdir, privileged: flags.privileged, timeoutMs, killAfterMs}
+    return runTargets(flags, plan.targets, spec, plan.parallel)
+  }
   // Several containers or daemons: loaded only then, so a plain exec starts as fast as before.
   if (isFanout(flags, container)) {
     const {runFanout} = await import('./fanout-main.js')
@@ -30,10 +42,18 @@ export async function runExec(flags: ExecFlags, container: string, cmd: string[]
       env, user: flags.user, workdir: flags.workdir, privileged: flags.privileged, timeoutMs, killAfterMs,
     })
   }
-  return runSingle(flags, container, cmd, env, timeoutMs, killAfterMs)
+  return runSingle(flags, {host: resolveExecHosts(flags)[0], container, label: container}, cmd, env, timeoutMs, killAfterMs)
 }
 
-async function runSingle(flags: ExecFlags, container: string, cmd: string[], env: string[], timeoutMs: number | undefined, killAfterMs: number): Promise<number> {
+/** Where one exec runs: the daemon, the container, and how our messages name it. */
+interface SingleTarget {
+  host: DockerHost
+  container: string
+  label: string
+}
+
+async function runSingle(flags: ExecFlags, target: SingleTarget, cmd: string[], env: string[], timeoutMs: number | undefined, killAfterMs: number): Promise<number> {
+  const {container} = target
   const tty = Boolean(flags.tty)
   const interactive = Boolean(flags.interactive) && !flags.detach
   const detachKeys = resolveDetachKeys(flags['detach-keys'])
@@ -41,7 +61,7 @@ async function runSingle(flags: ExecFlags, container: string, cmd: string[], env
   const token = timeoutMs === undefined ? undefined : await newExecToken()
   if (token) env.push(execTokenEnv(token))
 
-  const api = await DockerApi.connect(resolveExecHosts(flags)[0])
+  const api = await DockerApi.connect(target.host)
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
   if (interactive && tty && !process.stdin.isTTY) {
@@ -84,6 +104,6 @@ async function runSingle(flags: ExecFlags, container: string, cmd: string[], env
     abort: () => abort.abort(),
   })
   if (ended.ended === 'done') return ended.value ?? execExitCode(api, execId)
-  printLine(timeoutMessage(`${container}: `, timeoutMs ?? 0, ended.stop))
+  printLine(timeoutMessage(`${target.label}: `, timeoutMs ?? 0, ended.stop))
   return TIMED_OUT_EXIT
 }

@@ -10,16 +10,16 @@ import {LinePrefixer, RawWriter, type CountingWriter} from './fanout/line-prefix
 import {OutputGate} from './fanout/output-gate.js'
 import {runPool} from './fanout/pool.js'
 import {fanoutExitCode, jsonLine, type Verdict} from './fanout/results.js'
-import {parseFilters, parseNames, resolveSelection, type Selection, type Slot} from './fanout/selection.js'
+import {parseFilters, parseNames, resolveSelection, type Selection} from './fanout/selection.js'
 import {StdinFanout} from './fanout/stdin-fanout.js'
-import {runTarget, type ExecSpec} from './fanout/target-session.js'
+import {runTarget, type ExecSpec, type FanoutTarget} from './fanout/target-session.js'
 import {inputStream} from './terminal-session.js'
 
 /** Default and most sessions at once: each holds a connection (a file descriptor) and its buffers. */
 export const DEFAULT_PARALLEL = 256
 export const MAX_PARALLEL = 1024
 
-function parseParallel(raw: string | undefined): number | undefined {
+export function parseParallel(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
   if (!/^\d+$/.test(raw.trim()) || n < 1 || n > MAX_PARALLEL) {
@@ -30,8 +30,7 @@ function parseParallel(raw: string | undefined): number | undefined {
 
 /** `operands` are CONTAINER[,CONTAINER...] COMMAND..., or only COMMAND... with --filter. */
 export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit<ExecSpec, 'cmd'>): Promise<number> {
-  if (flags.tty) throw new UsageError('-t cannot be used with several containers: their terminals would share one screen')
-  if (flags.detach) throw new UsageError('-d cannot be used with several containers')
+  refuseTerminalFlags(flags, 'several containers')
   const selection: Selection = flags.filter?.length ? {filters: parseFilters(flags.filter)} : {names: parseNames(operands[0])}
   const cmd = 'filters' in selection ? operands : operands.slice(1)
   if (cmd.length === 0) throw new UsageError('no command given to run in the containers', 1)
@@ -42,10 +41,31 @@ export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit
   for (const {api} of apis) api.catch(() => {}) // each failure is reported by the slots that use it
   const slots = await resolveSelection(apis, selection)
   if (slots.length === 0) throw new UsageError('no container matches the filter', 1)
-  const limit = parallel ?? Math.min(slots.length, DEFAULT_PARALLEL)
+  const targets = slots.map((slot): FanoutTarget => ({
+    label: hosts.length > 1 ? `${slot.host.url}/${slot.name}` : slot.name,
+    ref: slot.ref,
+    api: apis.find((a) => a.host === slot.host)?.api,
+    error: slot.error,
+    record: {container: slot.name, host: slot.host.url},
+  }))
+  return runTargets(flags, targets, {...spec, cmd}, parallel)
+}
+
+/** -t and -d make no sense for a set of sessions (exit 125). */
+export function refuseTerminalFlags(flags: ExecFlags, what: string): void {
+  if (flags.tty) throw new UsageError(`-t cannot be used with ${what}: their terminals would share one screen`)
+  if (flags.detach) throw new UsageError(`-d cannot be used with ${what}`)
+}
+
+/**
+ * Runs `spec` in every target at once (at most `parallel`), each on its own connection: prefixed output,
+ * --json results, stdin copied to all with -i; returns the fan-out exit status.
+ */
+export async function runTargets(flags: ExecFlags, targets: FanoutTarget[], spec: ExecSpec, parallel = parseParallel(flags.parallel)): Promise<number> {
+  const limit = parallel ?? Math.min(targets.length, DEFAULT_PARALLEL)
   const interactive = Boolean(flags.interactive)
-  if (interactive && limit < slots.length) {
-    throw new UsageError(`-i copies stdin to every session at once: ${slots.length} containers need --parallel ${slots.length} (at most ${MAX_PARALLEL})`)
+  if (interactive && limit < targets.length) {
+    throw new UsageError(`-i copies stdin to every session at once: ${targets.length} containers need --parallel ${targets.length} (at most ${MAX_PARALLEL})`)
   }
 
   const out = new OutputGate(process.stdout)
@@ -53,12 +73,11 @@ export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit
   const json = Boolean(flags.json)
   // --json keeps stdout for the results; the commands' output goes to stderr, still prefixed.
   const commandOut = json ? err : out
-  const label = (slot: Slot): string => (hosts.length > 1 ? `${slot.host.url}/${slot.name}` : slot.name)
-  const writer = (slot: Slot, gate: OutputGate): CountingWriter =>
-    flags['no-prefix'] ? new RawWriter(gate) : new LinePrefixer(`${label(slot)} | `, gate)
+  const writer = (target: FanoutTarget, gate: OutputGate): CountingWriter =>
+    flags['no-prefix'] ? new RawWriter(gate) : new LinePrefixer(`${target.label} | `, gate)
 
   const fanout = interactive ? new StdinFanout() : undefined
-  const inputs = slots.map(() => fanout?.add())
+  const inputs = targets.map(() => fanout?.add())
   const source = fanout && inputStream()
   if (fanout && source) {
     source.on('error', () => fanout.end()) // a stdin that fails to read counts as ended
@@ -68,17 +87,16 @@ export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit
   const failFast = new AbortController()
   setMaxListeners(0, failFast.signal) // one listener per running session
   const verdicts: Array<Verdict | undefined> = []
-  await runPool(slots.length, limit, async (index) => {
-    const slot = slots[index]
+  await runPool(targets.length, limit, async (index) => {
+    const target = targets[index]
     const input = inputs[index]
     const {outcome, verdict} = await runTarget({
-      slot,
-      api: apis.find((a) => a.host === slot.host)?.api as Promise<DockerApi>,
+      target,
       input,
-      writers: {stdout: writer(slot, commandOut), stderr: writer(slot, err)},
+      writers: {stdout: writer(target, commandOut), stderr: writer(target, err)},
       cancel: failFast.signal,
-      say: (message) => err.write(`${label(slot)}: ${message}\n`),
-    }, {...spec, cmd})
+      say: (message) => err.write(`${target.label}: ${message}\n`),
+    }, spec)
     if (input) fanout?.remove(input)
     verdicts[index] = verdict
     if (json) out.write(jsonLine(outcome))

@@ -42,6 +42,23 @@ export interface EndpointFlags {
   tlscert?: string
   tlskey?: string
 }
+// Swarm: a service's tasks, each on its own node's daemon (README "Swarm services").
+const NODE_REACH_DEFAULT = "default: the manager's endpoint with the node in its place (ssh: its hostname; tcp: its address, same port and TLS); a unix socket reaches only its own node"
+const SERVICE_FLAGS = {
+  service: {type: 'option', description: 'swarm service whose running tasks to run in, each on its own node (-H/--context name the manager); then every operand is the command'},
+  task: {type: 'option', description: 'with --service: only the task in this slot, or with this task ID (or unique prefix)'},
+  'node-host': {type: 'option', description: `with --service: each node's daemon, a host URL with {hostname}, {addr} or {id} (ssh://admin@{hostname}, tcp://{addr}:2376 with the --tls* flags); ${NODE_REACH_DEFAULT}`},
+  'node-context': {type: 'option', description: `with --service: each node's Docker context, a name with {hostname}, {addr} or {id} (swarm-{hostname}); not with --node-host; ${NODE_REACH_DEFAULT}`},
+} satisfies FlagSpecs
+
+/** The swarm flags' parsed values. */
+export interface ServiceFlags {
+  service?: string
+  task?: string
+  'node-host'?: string
+  'node-context'?: string
+}
+
 const DETACH_KEYS: OptionSpec = {type: 'option', description: 'override the key sequence for detaching (default ctrl-p,ctrl-q)'}
 
 export const EXEC_FLAGS = {
@@ -65,6 +82,7 @@ export const EXEC_FLAGS = {
   'fail-fast': {type: 'boolean', description: 'fan-out: stop the other sessions at the first failure'},
   timeout: {type: 'option', description: 'stop the command after DURATION (500ms, 30s, 2m) and exit 124'},
   'kill-after': {type: 'option', description: 'with --timeout: SIGKILL what is left DURATION after SIGTERM (default 10s)'},
+  ...SERVICE_FLAGS,
 } satisfies FlagSpecs
 
 export const ATTACH_FLAGS = {
@@ -73,12 +91,15 @@ export const ATTACH_FLAGS = {
   'sig-proxy': {type: 'boolean', description: 'proxy all received signals to the process (--sig-proxy=false to turn off)', default: true, allowNo: true},
   'detach-keys': DETACH_KEYS,
   logs: {type: 'boolean', description: "replay the container's earlier output before streaming (beyond Docker)"},
+  ...SERVICE_FLAGS,
+  service: {type: 'option', description: 'swarm service one of whose tasks to attach to, on its node (-H/--context name the manager); then no CONTAINER'},
+  task: {type: 'option', description: 'with --service: the task in this slot, or with this task ID (or unique prefix); needed when the service runs several'},
 } satisfies FlagSpecs
 
 /** Parsed flag values, as oclif and the fast parser both produce them. */
 export type FlagValues = Record<string, boolean | string | string[] | undefined>
 
-export interface ExecFlags extends Omit<EndpointFlags, 'host' | 'context'> {
+export interface ExecFlags extends Omit<EndpointFlags, 'host' | 'context'>, ServiceFlags {
   host?: string[]
   context?: string[]
   interactive?: boolean
@@ -99,7 +120,7 @@ export interface ExecFlags extends Omit<EndpointFlags, 'host' | 'context'> {
   'kill-after'?: string
 }
 
-export interface AttachFlags extends EndpointFlags {
+export interface AttachFlags extends EndpointFlags, ServiceFlags {
   'no-stdin'?: boolean
   'sig-proxy'?: boolean
   'detach-keys'?: string

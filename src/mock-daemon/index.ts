@@ -54,8 +54,8 @@ export interface MockDaemon {
   events: EventEmitter
   /** Inspect-shaped state of a container by name or id (undefined when unknown or removed). */
   container(ref: string): {id: string; name: string; running: boolean; exitCode: number; pid: number} | undefined
-  /** A swarm manager (config `nodes`): each node's mock daemon. */
-  nodes?: {hostname: string; id: string; url: string; socketPath: string}[]
+  /** A swarm manager (config `nodes`): each node's mock daemon; `close()` stops that node alone (its tasks' sessions end). */
+  nodes?: {hostname: string; id: string; url: string; socketPath: string; close(): Promise<void>}[]
   /** Stops listening, ends every session, kills every process it started and removes the socket. */
   close(): Promise<void>
 }
@@ -280,7 +280,9 @@ async function startManager(options: MockDaemonOptions, {specs, defaultRuntime, 
     socketPath,
     port,
     events,
-    nodes: running?.swarm.nodes.map((n) => ({hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath})),
+    nodes: running?.swarm.nodes.map((n) => ({
+      hostname: n.hostname, id: n.id, url: n.url, socketPath: n.socketPath, close: () => running.closeNode(n.hostname),
+    })),
     container(ref) {
       const c = engine.containers.find(ref)
       return c && {id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, pid: c.pid}

@@ -16,6 +16,8 @@ export type StartNodeDaemon = (socket: string, config: MockConfig) => Promise<No
 
 export interface RunningSwarm {
   swarm: Swarm
+  /** Stops one node's daemon, as a node going down mid-run (the manager still lists it). */
+  closeNode(hostname: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -40,5 +42,10 @@ export async function startSwarmNodes(spec: SwarmSpec, startNode: StartNodeDaemo
     await close()
     throw error
   }
-  return {swarm, close}
+  const closeNode = async (hostname: string): Promise<void> => {
+    const index = swarm.nodes.findIndex((n) => n.hostname === hostname)
+    if (index === -1) throw new Error(`no node ${hostname} in this swarm`)
+    await daemons[index].close()
+  }
+  return {swarm, closeNode, close}
 }

@@ -4,6 +4,8 @@ import type {DockerHost} from './host.js'
 import {HttpClient, parseJson} from './request.js'
 import {UsageError} from './errors.js'
 import {compareVersions} from '../protocol/api-version.js'
+import {encodeFilters} from '../protocol/filters.js'
+import type {SwarmNode, SwarmTask} from './swarm-types.js'
 
 /** The newest API version this client speaks; the daemon may ask for less. */
 export const CLIENT_API_VERSION = '1.47'
@@ -119,9 +121,24 @@ export class DockerApi {
 
   /** `GET /containers/json`; `filters` in Docker's JSON map form, e.g. {label: ['a=b']}. */
   listContainers(filters: Record<string, string[]>, all = false): Promise<ContainerInfo[]> {
-    const map = Object.fromEntries(Object.entries(filters).map(([key, values]) => [key, Object.fromEntries(values.map((v) => [v, true]))]))
-    const query = new URLSearchParams({...(all && {all: '1'}), filters: JSON.stringify(map)})
+    const query = new URLSearchParams({...(all && {all: '1'}), filters: encodeFilters(filters)})
     return this.http.requestJson({method: 'GET', path: this.path(`/containers/json?${query}`)})
+  }
+
+  /** `GET /tasks` (a swarm manager only); the manager resolves a `service` filter by name, ID or ID prefix. */
+  listTasks(filters: Record<string, string[]>): Promise<SwarmTask[]> {
+    const query = new URLSearchParams({filters: encodeFilters(filters)})
+    return this.http.requestJson({method: 'GET', path: this.path(`/tasks?${query}`)})
+  }
+
+  /** `GET /nodes` (a swarm manager only). */
+  listNodes(): Promise<SwarmNode[]> {
+    return this.http.requestJson({method: 'GET', path: this.path('/nodes')})
+  }
+
+  /** `GET /info`: here only for `Swarm.NodeID`, the node this daemon is. */
+  info(): Promise<{Name?: string; Swarm?: {NodeID?: string; LocalNodeState?: string}}> {
+    return this.http.requestJson({method: 'GET', path: this.path('/info')})
   }
 
   async createExec(container: string, body: ExecCreateOptions): Promise<string> {

@@ -52,3 +52,10 @@ export class TlsError extends HijackError {}
 
 /** The ssh connection to a remote daemon failed; the message carries ssh's own stderr. */
 export class SshError extends HijackError {}
+
+/**
+ * A swarm service's tasks cannot be used as asked: no running task, no such slot, an ambiguous task ID,
+ * a task without a container or on a node that cannot be named in a host URL (exit 1, as the Docker CLI's
+ * not-found errors). The manager's own answers (an unknown service) stay DaemonErrors.
+ */
+export class ServiceTargetError extends HijackError {}

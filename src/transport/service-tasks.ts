@@ -2,25 +2,10 @@
 // The manager knows where each task runs (GET /tasks, GET /nodes); the exec itself must go to that
 // node's own daemon, which the node host template names.
 import type {DockerApi} from './docker-api.js'
-import {HijackError, UsageError} from './errors.js'
+import {ServiceTargetError, UsageError} from './errors.js'
+import type {SwarmNode, SwarmTask} from './swarm-types.js'
 
-/** The fields of a GET /tasks entry used here (Engine API, swarm Task). */
-export interface SwarmTask {
-  ID: string
-  ServiceID?: string
-  NodeID?: string
-  /** Replicated services number their tasks from 1; global services have none (0). */
-  Slot?: number
-  DesiredState?: string
-  Status?: {State?: string; Err?: string; ContainerStatus?: {ContainerID?: string}}
-}
-
-/** The fields of a GET /nodes entry used here. */
-export interface SwarmNode {
-  ID: string
-  Description?: {Hostname?: string}
-  Status?: {State?: string; Addr?: string}
-}
+export type {SwarmNode, SwarmTask} from './swarm-types.js'
 
 export interface TaskTarget {
   service: string
@@ -54,9 +39,6 @@ export interface ServiceTargetOptions {
   nodeHost?: string
 }
 
-/** The service, the task or the node template cannot be used (exit 1, as the Docker CLI's not-found errors). */
-export class ServiceTargetError extends HijackError {}
-
 const PLACEHOLDER = /\{([^{}]*)\}/g
 const KNOWN_PLACEHOLDERS = new Set(['hostname', 'addr', 'id'])
 // Values that go into a host URL must not be able to change its shape (a hostname of "../x" in a
@@ -68,10 +50,10 @@ const SAFE_VALUE: Record<string, RegExp> = {
 }
 
 /** Refuses a template with an unknown placeholder before anything is asked of the manager. */
-export function checkNodeHostTemplate(template: string): void {
+export function checkNodeHostTemplate(template: string, what = 'node host template'): void {
   for (const [, name] of template.matchAll(PLACEHOLDER)) {
     if (!KNOWN_PLACEHOLDERS.has(name)) {
-      throw new UsageError(`invalid node host template "${template}": unknown placeholder {${name}} (known: {hostname}, {addr}, {id})`)
+      throw new UsageError(`invalid ${what} "${template}": unknown placeholder {${name}} (known: {hostname}, {addr}, {id})`)
     }
   }
 }
@@ -88,18 +70,9 @@ export function expandNodeHost(template: string, node: {hostname: string; addr: 
   })
 }
 
-function filtersQuery(filters: Record<string, string[]>): string {
-  return `filters=${encodeURIComponent(JSON.stringify(filters))}`
-}
-
 /** The service's tasks whose desired state is running (the manager resolves a name, ID or ID prefix). */
 export function listServiceTasks(api: DockerApi, service: string): Promise<SwarmTask[]> {
-  const query = filtersQuery({service: [service], 'desired-state': ['running']})
-  return api.http.requestJson<SwarmTask[]>({method: 'GET', path: api.path(`/tasks?${query}`)})
-}
-
-export function listNodes(api: DockerApi): Promise<SwarmNode[]> {
-  return api.http.requestJson<SwarmNode[]>({method: 'GET', path: api.path('/nodes')})
+  return api.listTasks({service: [service], 'desired-state': ['running']})
 }
 
 /** `--task`: a slot number, else a task ID or unique prefix of one. */
@@ -159,7 +132,7 @@ export function taskTargets(service: string, tasks: SwarmTask[], nodes: SwarmNod
  */
 export async function resolveServiceTargets(api: DockerApi, options: ServiceTargetOptions): Promise<TaskTarget[]> {
   if (options.nodeHost !== undefined) checkNodeHostTemplate(options.nodeHost)
-  const [tasks, nodes] = await Promise.all([listServiceTasks(api, options.service), listNodes(api)])
+  const [tasks, nodes] = await Promise.all([listServiceTasks(api, options.service), api.listNodes()])
   const targets = taskTargets(options.service, tasks ?? [], nodes ?? [], options.nodeHost)
   if (options.task !== undefined) return [selectTask(targets, options.task, options.service)]
   if (targets.length === 0) throw new ServiceTargetError(`service ${options.service} has no running tasks`)

@@ -88,6 +88,8 @@ export interface RunningCli {
   child: import('node:child_process').ChildProcessWithoutNullStreams
   /** Output so far, decoded. */
   stdout(): string
+  /** Error output so far, decoded. */
+  stderr(): string
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>
   done: Promise<CliResult>
 }
@@ -118,7 +120,7 @@ export function startCli(command: string, args: string[], options: {env?: NodeJS
     }
     return stdout()
   }
-  return {child, stdout, waitForOutput, done}
+  return {child, stdout, stderr: () => Buffer.concat(err).toString(), waitForOutput, done}
 }
 
 export function startHijack(args: string[]): RunningCli {

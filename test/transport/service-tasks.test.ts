@@ -4,12 +4,11 @@ import {createServer, type IncomingMessage} from 'node:http'
 import {join} from 'node:path'
 import t, {type Test} from 'tap'
 import {DockerApi} from '../../src/transport/docker-api.js'
-import {DaemonError, UsageError} from '../../src/transport/errors.js'
+import {DaemonError, ServiceTargetError, UsageError} from '../../src/transport/errors.js'
 import {parseHost} from '../../src/transport/host.js'
 import {
   expandNodeHost,
   resolveServiceTargets,
-  ServiceTargetError,
   type SwarmNode,
   type SwarmTask,
   taskTargets,
@@ -82,7 +81,7 @@ t.test('one target per running task, in slot order, each with its node and the e
   )
   const tasksRequest = m.requests.find((r) => r.startsWith('GET /v1.41/tasks?'))!
   const filters = JSON.parse(new URLSearchParams(tasksRequest.split('?')[1]).get('filters')!)
-  t.strictSame(filters, {service: ['web'], 'desired-state': ['running']}, 'the tasks are filtered by service and desired state')
+  t.strictSame(filters, {service: {web: true}, 'desired-state': {running: true}}, 'the tasks are filtered by service and desired state, in the filters form docker/cli sends')
   t.ok(m.requests.includes('GET /v1.41/nodes'), 'the nodes are listed')
 })
 

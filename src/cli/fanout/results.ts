@@ -1,10 +1,25 @@
 // Fan-out results: one record per container, the exit-code rule, and the --json lines.
 
+/** A swarm task's identity (`exec --service`), after the common keys in --json. */
+export interface TaskRecord {
+  service: string
+  /** null for a global service's task. */
+  slot: number | null
+  task: string
+  /** The node's hostname. */
+  node: string
+}
+
+/** Which session a result is about, as --json names it. */
+export interface TargetRecord extends Partial<TaskRecord> {
+  /** The container's name (a service task: its container ID; null when it has none). */
+  container: string | null
+  /** The daemon's URL (null when no daemon could be named for it). */
+  host: string | null
+}
+
 /** One container's result, as --json writes it (these keys are the documented interface). */
-export interface ExecOutcome {
-  container: string
-  /** The daemon's URL. */
-  host: string
+export interface ExecOutcome extends TargetRecord {
   /** The command's exit code; null when it did not run to its end (error, timeout, stopped). */
   exitCode: number | null
   durationMs: number
@@ -35,8 +50,9 @@ export function fanoutExitCode(verdicts: ReadonlyArray<Verdict | undefined>): nu
   return 0
 }
 
-/** One NDJSON line, keys in the documented order. */
+/** One NDJSON line, keys in the documented order; a service task's keys follow the common ones. */
 export function jsonLine(outcome: ExecOutcome): string {
-  const {container, host, exitCode, durationMs, bytesOut, bytesErr, error, timedOut} = outcome
-  return `${JSON.stringify({container, host, exitCode, durationMs, bytesOut, bytesErr, error, timedOut})}\n`
+  const {container, host, exitCode, durationMs, bytesOut, bytesErr, error, timedOut, service, slot, task, node} = outcome
+  const common = {container, host, exitCode, durationMs, bytesOut, bytesErr, error, timedOut}
+  return `${JSON.stringify(service === undefined ? common : {...common, service, slot, task, node})}\n`
 }

@@ -9,8 +9,21 @@ import {runSession} from '../../transport/session.js'
 import {withDeadline, timeoutMessage} from '../exec-deadline.js'
 import {execExitCode} from '../exec-exit-code.js'
 import type {CountingWriter} from './line-prefixer.js'
-import type {ExecOutcome, Verdict} from './results.js'
-import type {Slot} from './selection.js'
+import type {ExecOutcome, TargetRecord, Verdict} from './results.js'
+
+/** One session of a fan-out: a container of a selection, or a swarm service's task. */
+export interface FanoutTarget {
+  /** Prefixes its output lines and our messages about it: `NAME`, `HOST/NAME` or `service.slot@node`. */
+  label: string
+  /** The container to exec in. */
+  ref: string
+  /** Its daemon; absent when `error` says why it cannot run. */
+  api?: Promise<DockerApi>
+  /** Why it cannot run; reported with its label, the others unaffected. */
+  error?: HijackError
+  /** How --json names it. */
+  record: TargetRecord
+}
 
 export interface ExecSpec {
   cmd: string[]
@@ -23,8 +36,7 @@ export interface ExecSpec {
 }
 
 export interface TargetRun {
-  slot: Slot
-  api: Promise<DockerApi>
+  target: FanoutTarget
   /** Its share of our stdin (-i), or undefined. */
   input?: PassThrough
   writers: {stdout: CountingWriter; stderr: CountingWriter}
@@ -40,21 +52,21 @@ export interface TargetResult {
 }
 
 export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetResult> {
-  const {slot, writers} = run
+  const {target, writers} = run
   const started = Date.now()
   const result = (verdict: Verdict, exitCode: number | null, error: string | null): TargetResult => ({
     verdict,
     outcome: {
-      container: slot.name, host: slot.host.url, exitCode, durationMs: Date.now() - started,
+      ...target.record, exitCode, durationMs: Date.now() - started,
       bytesOut: writers.stdout.bytes, bytesErr: writers.stderr.bytes, error, timedOut: verdict.kind === 'timed-out',
     },
   })
   try {
-    if (slot.error) throw slot.error
+    if (target.error || !target.api) throw target.error ?? new HijackError('no daemon to run on')
     if (run.cancel.aborted) return result({kind: 'cancelled'}, null, 'not started: --fail-fast')
-    const api = await run.api
+    const api = await target.api
     const token = await newExecToken()
-    const execId = await api.createExec(slot.ref, {
+    const execId = await api.createExec(target.ref, {
       AttachStdin: run.input !== undefined, AttachStdout: true, AttachStderr: true, Tty: false,
       Cmd: spec.cmd,
       Env: [...spec.env, execTokenEnv(token)],
@@ -70,7 +82,7 @@ export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetR
     const ended = await withDeadline(session, {
       timeoutMs: spec.timeoutMs,
       cancel: run.cancel,
-      stop: () => stopMarkedExec(api, slot.ref, token, spec.killAfterMs, spec.user),
+      stop: () => stopMarkedExec(api, target.ref, token, spec.killAfterMs, spec.user),
       abort: () => abort.abort(),
     })
     await endWriters(run)
