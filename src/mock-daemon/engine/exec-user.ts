@@ -1,5 +1,5 @@
-// `User` of an exec or a container ("user[:group]", each a name or a number) resolved as dockerd 20.10
-// does (through runc's user package), against the passwd and group files the command sees.
+// An exec's `User` ("user[:group]", each a name or a number) resolved as dockerd 20.10 does (through
+// runc's user package), against the passwd and group files the command sees.
 import {readFileSync} from 'node:fs'
 
 export interface ResolvedUser {
