@@ -230,7 +230,7 @@ t.test('attach: two clients see the output; wait gives the exit code', async (t)
   t.equal((await demux(await late.rest)).stdout, 'hello\n')
 })
 
-t.test('attach stdin: half-close ends the container\'s stdin only with StdinOnce', async (t) => {
+t.test('attach stdin: half-close ends the container\'s stdin only with StdinOnce, else this client\'s output (as dockerd)', async (t) => {
   const head = (name: string) => `POST /containers/${name}/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
   const once = await rawHijack(sock, [head('once') + 'abc'])
   once.socket.end('def')
@@ -238,13 +238,16 @@ t.test('attach stdin: half-close ends the container\'s stdin only with StdinOnce
   t.equal((await call(sock, 'GET', '/containers/once/json')).json().State.Status, 'exited')
 
   const keep = await rawHijack(sock, [head('keep') + 'xyz'])
-  keep.socket.end()
-  const second = await rawHijack(sock, [head('keep')])
   await keep.waitFor('xyz')
+  const second = await rawHijack(sock, [head('keep')])
+  keep.socket.end()
+  t.equal((await demux(await keep.rest)).stdout, 'xyz', 'the half-closed client\'s output ended')
   t.equal((await call(sock, 'GET', '/containers/keep/json')).json().State.Running, true, 'still running after the half-close')
+  second.socket.write('more')
+  await second.waitFor('more')
+  t.pass('cat\'s stdin is still open: another client\'s input is echoed')
   await call(sock, 'POST', '/containers/keep/kill')
-  t.equal((await demux(await keep.rest)).stdout, 'xyz', 'output went on after the half-close')
-  await second.rest
+  t.equal((await demux(await second.rest)).stdout, 'more')
   t.equal((await call(sock, 'GET', '/containers/keep/json')).json().State.ExitCode, 137, 'cat ran until killed')
 })
 

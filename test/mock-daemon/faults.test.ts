@@ -95,7 +95,10 @@ t.test('output still on its way at the exit is delivered, however long the slow 
   // splitWrites=1 sends about 100-200 KB/s: most of this output is still in the daemon when head exits,
   // and takes longer than the 2 s grace to go out. The grace bounds the process's output, not the wire.
   const {h} = await start('split', ['head', '-c', '300000', '/dev/zero'])
+  let reads = 0
+  h.socket.on('data', () => reads++)
   const out = await demux(await h.rest)
+  t.ok(reads > 300000 / 4, `the fault is on: the output came in ${reads} reads`)
   t.equal(out.stdout.length, 300000, 'every byte')
 })
 

@@ -61,7 +61,8 @@ export async function attach(ctx: ApiContext, req: DaemonRequest, ref: string): 
 /**
  * Streams the container's output to this client (after the replayed log with logs=1) until the main
  * process exits; an attach to a container that is not running waits for its next start. Stdin goes to
- * the main process; the client's half-close ends it only with StdinOnce (or in the podman flavor). Resolves when the connection has closed.
+ * the main process; the client's half-close ends it only with StdinOnce (or in the podman flavor), else ends
+ * this client's output. Resolves when the connection has closed.
  */
 function streamAttach(container: Container, session: HijackedConnection, options: AttachOptions): Promise<void> {
   const {socket, output} = session
@@ -77,20 +78,26 @@ function streamAttach(container: Container, session: HijackedConnection, options
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   const detach = container.attach(sub, options.logs, options.stream)
   closed.then(detach)
+  const endOutput = (): void => {
+    detach()
+    output.finish()
+  }
+  // The client's half-close: dockerd closes the container's stdin only with StdinOnce and no TTY; otherwise
+  // it ends this client's output and the container runs on with its stdin open (moby container/stream/
+  // attach.go). Podman closes the stdin and streams on.
+  const closesStdin = options.halfCloseEndsStdin || (container.spec.stdinOnce && !container.spec.tty)
   const connectStdin = (proc: MockProcess): void => {
-    const stdinOnce = (): void => {
-      if ((container.spec.stdinOnce || options.halfCloseEndsStdin) && container.process === proc) proc.stdin.end()
+    const halfClosed = (): void => {
+      if (!closesStdin) endOutput()
+      else if (container.process === proc) proc.stdin.end()
     }
     let target: Writable = proc.stdin
     if (container.spec.tty) {
-      target = detachFilter(proc.stdin, options.detachKeys, () => {
-        detach()
-        output.finish()
-      }, false)
-      target.once('finish', stdinOnce)
+      target = detachFilter(proc.stdin, options.detachKeys, endOutput, false)
+      target.once('finish', halfClosed)
     }
     pumpStdin(socket, session.leftover, session.clientEnded, target, () => {
-      if (target === proc.stdin) stdinOnce()
+      if (target === proc.stdin) halfClosed()
       else target.end()
     })
   }

@@ -7,6 +7,7 @@ import {accessSync, constants as fsConstants, readFileSync, readdirSync, readlin
 import {constants as osConstants} from 'node:os'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {PassThrough} from 'node:stream'
+import {type ResolvedUser, UserLookupError, resolveHostUser} from './exec-user.js'
 import type {MockProcess, Runtime, SpawnProblem, SpawnSpec} from './runtime.js'
 
 type Resolved = {path: string} | {code: 126 | 127; detail: string}
@@ -111,12 +112,30 @@ class LocalProcess implements MockProcess {
     const {spec} = this
     const env = envObject(spec.env)
     const cwd = spec.workdir || process.cwd()
-    const fail = (code: number, detail: string): void => {
+    /** The command never runs: `message` is what the daemon writes into the stream instead. */
+    const refuse = (code: number, message: string): void => {
       this.stdin.resume() // nothing will read it
-      this.stdout.end(`OCI runtime exec failed: exec failed: unable to start container process: ${detail}: unknown\r\n`)
+      this.stdout.end(`${message}\r\n`)
       this.stderr.end()
       this.exitCode = code
       setCode(code)
+    }
+    const fail = (code: number, detail: string): void =>
+      refuse(code, `OCI runtime exec failed: exec failed: unable to start container process: ${detail}: unknown`)
+    // dockerd resolves the user before runc runs anything, so its error comes first and without runc's words.
+    let identity: {uid: number; gid: number} | undefined
+    if (spec.user) {
+      let user: ResolvedUser
+      try {
+        user = resolveHostUser(spec.user)
+      } catch (error) {
+        if (!(error instanceof UserLookupError)) throw error
+        refuse(126, error.message)
+        return
+      }
+      env.HOME ??= user.home
+      // Only root can switch users; otherwise the command runs as the daemon's user (docs/mock-daemon.md).
+      if (process.getuid?.() === 0) identity = {uid: user.uid, gid: user.gid}
     }
     try {
       if (!statSync(cwd).isDirectory()) throw new Error('not a directory')
@@ -136,10 +155,10 @@ class LocalProcess implements MockProcess {
       const [rows, cols] = spec.consoleSize ?? [24, 80]
       const restoreShell = env.SHELL === undefined ? 'unset SHELL; ' : `SHELL=${shellQuote(env.SHELL)}; `
       const line = `stty rows ${rows} cols ${cols} 2>/dev/null; ${restoreShell}exec ${[resolved.path, ...spec.cmd.slice(1)].map(shellQuote).join(' ')}`
-      child = spawn(script, ['-qfec', line, '/dev/null'], {cwd, env: {...env, SHELL: '/bin/sh'}, stdio: 'pipe', detached: true})
+      child = spawn(script, ['-qfec', line, '/dev/null'], {cwd, env: {...env, SHELL: '/bin/sh'}, stdio: 'pipe', detached: true, ...identity})
     } else {
       // Its own process group, so SIGKILL reaches whatever it started (and a terminal's ^C only the daemon).
-      child = spawn(resolved.path, spec.cmd.slice(1), {cwd, env, argv0: spec.cmd[0], stdio: 'pipe', detached: true})
+      child = spawn(resolved.path, spec.cmd.slice(1), {cwd, env, argv0: spec.cmd[0], stdio: 'pipe', detached: true, ...identity})
     }
     this.child = child
     this.pid = child.pid
