@@ -6,7 +6,7 @@ import {cpus, totalmem} from 'node:os'
 import {basename, dirname, isAbsolute, resolve, sep} from 'node:path'
 import type {Container} from '../engine/container.js'
 import type {Engine} from '../engine/engine.js'
-import {processTree} from '../engine/process-tree.js'
+import {processTree, treeStopped} from '../engine/process-tree.js'
 import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
 import type {ApiContext} from './context.js'
@@ -48,10 +48,13 @@ export async function top(ctx: ApiContext, req: DaemonRequest, ref: string): Pro
 
 // --- pause / unpause ---
 
-export function pause(ctx: ApiContext, req: DaemonRequest, ref: string): void {
+export async function pause(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
   const c = runningContainer(ctx, ref)
   if (c.paused) throw new ApiError(409, `Container ${c.id} is already paused`)
-  c.pause(ctx.engine.processRoots(c))
+  const roots = ctx.engine.processRoots(c)
+  c.pause(roots)
+  // Answer once the processes have really stopped: a client that looks right after must find them so.
+  await treeStopped(roots)
   req.send(204)
 }
 
