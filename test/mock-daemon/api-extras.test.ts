@@ -239,6 +239,69 @@ t.test('stats stream=false: real memory and CPU of the processes; builtin and st
   t.equal((await call(sock, 'GET', '/containers/web/stats?stream=true&one-shot=true')).status, 400)
 })
 
+/** A streaming GET read one JSON line at a time: next() gives the next body, or undefined at the end. */
+function jsonLines(path: string): {next: () => Promise<Record<string, any> | undefined>; close: () => void} {
+  const bodies: (Record<string, any> | undefined)[] = []
+  let wake = (): void => {}
+  let pending = ''
+  const req = request({socketPath: sock, path, agent: false, headers: {Host: 'api.moby.localhost'}}, (res) => {
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n')
+      pending = lines.pop() ?? ''
+      for (const line of lines) if (line.trim() !== '') bodies.push(JSON.parse(line))
+      wake()
+    })
+    res.on('close', () => {
+      bodies.push(undefined)
+      wake()
+    })
+  })
+  req.on('error', () => {})
+  req.end()
+  return {
+    async next() {
+      while (bodies.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+      return bodies.shift()
+    },
+    close: () => req.destroy(),
+  }
+}
+
+t.test('stats stream: a body a second as dockerd streams it, zeros while stopped, the end at removal', async (t) => {
+  const created = await call(sock, 'POST', '/containers/create?name=streamed', {Image: 'busybox', Cmd: ['sleep', '1000'], HostConfig: {NetworkMode: 'none'}})
+  t.equal(created.status, 201)
+  const parked = jsonLines('/containers/streamed/stats')
+  const notStarted = await parked.next()
+  t.match(notStarted, {name: '/streamed', read: '0001-01-01T00:00:00Z', memory_stats: {}}, 'never started: the empty body')
+  t.match(await parked.next(), {name: '/streamed', read: '0001-01-01T00:00:00Z'}, 'and the stream goes on')
+  parked.close()
+
+  t.equal((await call(sock, 'POST', '/containers/streamed/start')).status, 204)
+  const live = jsonLines('/v1.47/containers/streamed/stats?stream=1')
+  const first = await live.next()
+  t.equal(first?.preread, '0001-01-01T00:00:00Z', 'the first body has no previous sample')
+  t.ok(first?.memory_stats.usage > 0, 'RSS of sleep')
+  const second = await live.next()
+  t.equal(second?.preread, first?.read, 'preread is the read before')
+  t.same(second?.precpu_stats, first?.cpu_stats, 'precpu_stats is the cpu_stats before')
+  t.ok(Date.parse(second?.read) > Date.parse(first?.read))
+
+  t.equal((await call(sock, 'POST', '/containers/streamed/kill')).status, 204)
+  let body = await live.next()
+  // One more sample may have been taken before the kill landed.
+  while (body && body.read !== '0001-01-01T00:00:00Z') body = await live.next()
+  t.match(body, {name: '/streamed', memory_stats: {}, pids_stats: {}}, 'stopped: empty bodies, the stream stays')
+  t.not(body?.preread, '0001-01-01T00:00:00Z', 'the first one after the stop still carries the last sample as preread')
+  t.match(await live.next(), {read: '0001-01-01T00:00:00Z', preread: '0001-01-01T00:00:00Z'}, 'then zeros')
+
+  t.equal((await call(sock, 'DELETE', '/containers/streamed')).status, 204)
+  let after = 0
+  for (body = await live.next(); body && after < 5; body = await live.next()) after++
+  t.equal(body, undefined, `the removal ended the stream (after ${after} more bodies)`)
+  live.close()
+})
+
 t.test('changes and update', async (t) => {
   t.same((await call(sock, 'GET', '/containers/web/changes')).json(), [])
   const u = await call(sock, 'POST', '/containers/web/update', {CpuShares: 512, Memory: 67108864, RestartPolicy: {Name: 'on-failure', MaximumRetryCount: 2}})

@@ -43,6 +43,85 @@ function docker(host: string, args: string[]): Promise<Run> {
   })
 }
 
+interface StatsRow {
+  line: string
+  cpu: string
+  mem: string
+  pids: string
+}
+
+/**
+ * `docker stats NAMES` left running: each redraw of its table as a frame (name -> row). The CLI is ended
+ * with SIGKILL by stop(): on SIGTERM/SIGINT it cancels its streams and draws "--" rows itself, on dockerd too.
+ */
+function liveStats(host: string, names: string[]) {
+  const child = spawn('docker', ['-H', host, 'stats', '--format', 'table {{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.PIDs}}', ...names], {
+    env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: dockerConfig},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const frames: Map<string, StatsRow>[] = []
+  let pending = ''
+  let stderr = ''
+  let exited = false
+  const waiters = new Set<() => void>()
+  const wake = () => {
+    for (const w of waiters) w()
+  }
+  child.stdout.on('data', (chunk: Buffer) => {
+    // Cursor moves and line clears between redraws: strip them, keep whole lines.
+    const lines = (pending + chunk.toString()).split('\n')
+    pending = lines.pop() ?? ''
+    for (const raw of lines) {
+      const line = raw.replaceAll(/\x1b\[[0-9;]*[A-Za-z]/g, '').replaceAll('\r', '').trimEnd()
+      if (line.startsWith('NAME')) frames.push(new Map())
+      else if (line.trim() !== '' && frames.length > 0) {
+        const [name, cpu, mem, pids] = line.trim().split(/\s{2,}/)
+        frames.at(-1)!.set(name, {line, cpu, mem, pids})
+      }
+    }
+    wake()
+  })
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString()
+  })
+  child.on('close', () => {
+    exited = true
+    wake()
+  })
+  return {
+    frames,
+    stderr: () => stderr,
+    /** Resolves true once a complete frame (one before the newest) satisfies `test`; false if the CLI exits or 60 s pass. */
+    until(test: (frame: Map<string, StatsRow>, index: number) => boolean): Promise<boolean> {
+      return new Promise((resolve) => {
+        const check = () => {
+          const done = frames.slice(0, -1).some((f, i) => test(f, i))
+          if (done || exited) {
+            waiters.delete(check)
+            clearTimeout(timer)
+            resolve(done)
+          }
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          resolve(false)
+        }, 60_000)
+        waiters.add(check)
+        check()
+      })
+    },
+    /** SIGKILL, then the frames drawn completely (the newest may have been cut short). */
+    async stop(): Promise<Map<string, StatsRow>[]> {
+      if (!exited) {
+        const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
+        child.kill('SIGKILL')
+        await closed
+      }
+      return frames.slice(0, -1)
+    },
+  }
+}
+
 /** The column titles of a table the CLI printed (separated by two spaces or more). */
 const columns = (out: string) => out.split('\n')[0].trim().split(/\s{2,}/)
 
@@ -128,6 +207,32 @@ t.test('docker CLI: issue-16 commands, mock beside real dockerd', {skip: !hasDoc
     t.same(columns(m.stdout), ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'])
     if (r) t.same(columns(m.stdout), columns(r.stdout), 'dockerd\'s columns')
     t.match(m.stdout.split('\n')[1], /web\s+\d+\.\d+%\s+[\d.]+[KM]iB \//, 'real memory use')
+  })
+
+  t.test('stats (streaming): live values, a stopped and a stopping container included, never "--"', async (t) => {
+    const hosts: [string, string, (args: string[]) => Promise<Run>][] = [['mock', `unix://${sock}`, mock]]
+    if (real) hosts.push(['dockerd', real.host, (args) => docker(real.host, args)])
+    for (const [label, host, run] of hosts) {
+      t.equal((await run(['create', '--network', 'none', '--name', 'parked', IMAGE, 'true'])).code, 0, `${label}: create parked`)
+      t.equal((await run(['run', '-d', '--network', 'none', '--name', 'spinner', IMAGE, 'sleep', '1000'])).code, 0, `${label}: run spinner`)
+      const live = liveStats(host, ['web', 'parked', 'spinner'])
+      // The CLI redraws every half second from the last body of each stream; a stream that ends (or stalls
+      // for 2 s) turns its row into "--". spinner runs, then is killed; it must go on with zeros.
+      const running = await live.until((f) => /[1-9]/.test(f.get('spinner')?.pids ?? ''))
+      t.ok(running, `${label}: spinner seen running`)
+      t.equal((await run(['kill', 'spinner'])).code, 0)
+      const stoppedAt = live.frames.length
+      const settled = await live.until((f, i) => i >= stoppedAt + 8 && f.get('spinner')?.mem === '0B / 0B')
+      const frames = await live.stop()
+      t.ok(settled, `${label}: eight redraws after the kill, the last with spinner at zero (${frames.length} frames)`)
+      const rows = frames.flatMap((f) => [...f.values()])
+      t.same(rows.filter((r) => r.line.includes('--')).map((r) => r.line), [], `${label}: no "--" in any row`)
+      t.ok(frames.every((f) => f.has('web') && f.has('parked') && f.has('spinner')), `${label}: every frame has the three rows`)
+      t.ok(frames.every((f) => f.get('parked')?.mem === '0B / 0B' && f.get('parked')?.cpu === '0.00%'), `${label}: the never-started container shows zeros`)
+      t.ok(frames.every((f) => /^[\d.]+[KMG]iB \/ [\d.]+[KMG]iB$/.test(f.get('web')?.mem ?? '')), `${label}: web's memory in every frame`)
+      t.equal(live.stderr(), '', `${label}: nothing on stderr`)
+      await run(['rm', '-f', 'parked', 'spinner'])
+    }
   })
 
   t.test('diff, update', async (t) => {

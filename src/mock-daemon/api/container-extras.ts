@@ -6,7 +6,7 @@ import {cpus, totalmem} from 'node:os'
 import {basename, dirname, isAbsolute, resolve, sep} from 'node:path'
 import type {Container} from '../engine/container.js'
 import type {Engine} from '../engine/engine.js'
-import {processTree} from '../engine/process-tree.js'
+import {processTree, treeStopped} from '../engine/process-tree.js'
 import {ApiError} from '../server/api-error.js'
 import type {DaemonRequest} from '../server/daemon-request.js'
 import type {ApiContext} from './context.js'
@@ -48,10 +48,13 @@ export async function top(ctx: ApiContext, req: DaemonRequest, ref: string): Pro
 
 // --- pause / unpause ---
 
-export function pause(ctx: ApiContext, req: DaemonRequest, ref: string): void {
+export async function pause(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
   const c = runningContainer(ctx, ref)
   if (c.paused) throw new ApiError(409, `Container ${c.id} is already paused`)
-  c.pause(ctx.engine.processRoots(c))
+  const roots = ctx.engine.processRoots(c)
+  c.pause(roots)
+  // Answer once the processes have really stopped: a client that looks right after must find them so.
+  await treeStopped(roots)
   req.send(204)
 }
 
@@ -138,11 +141,26 @@ function statsBody(c: Container, now: Sample | undefined, before: Sample | undef
   }
 }
 
+/** Resolves true after `ms`, or false as soon as `early` settles (whichever comes first); leaves no timer. */
+async function tick(ms: number, early: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const elapsed = new Promise<boolean>((done) => {
+    timer = setTimeout(() => done(true), ms)
+  })
+  const result = await Promise.race([elapsed, early.then(() => false)])
+  clearTimeout(timer)
+  return result
+}
+
 export async function stats(ctx: ApiContext, req: DaemonRequest, ref: string): Promise<void> {
   const stream = strictBoolQuery(req, 'stream', true)
   const oneShot = strictBoolQuery(req, 'one-shot', false)
   if (oneShot && stream) throw new ApiError(400, 'cannot have stream=true and one-shot=true')
   const c = findContainer(ctx, ref)
+  if (stream) {
+    await statsStream(ctx, req, c)
+    return
+  }
   if (!c.running) {
     // dockerd's answer for a stopped container: one body of zeros.
     req.sendJson(200, statsBody(c, undefined, undefined))
@@ -153,37 +171,40 @@ export async function stats(ctx: ApiContext, req: DaemonRequest, ref: string): P
   const stopped = new Promise<void>((done) => {
     offStopped = c.stopped.on(() => done())
   })
-  const off = (): void => {
-    offGone()
-    offStopped()
-  }
-  // One second, or less if the client leaves or the container stops (false then).
-  const interval = async (): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined
-    const tick = new Promise<boolean>((done) => {
-      timer = setTimeout(() => done(true), 1000)
-    })
-    const result = await Promise.race([tick, gone.then(() => false), stopped.then(() => false)])
-    clearTimeout(timer)
-    return result
-  }
-  let before = sample(ctx.engine, c)
-  if (!stream) {
-    // Like dockerd, two samples a second apart (one-shot: one), so the client can compute a CPU percentage.
-    const now = oneShot ? before : (await interval()) ? sample(ctx.engine, c) : before
-    off()
-    req.sendJson(200, statsBody(c, now, oneShot ? undefined : before))
-    return
-  }
+  // Like dockerd, two samples a second apart (one-shot: one), so the client can compute a CPU percentage.
+  const before = sample(ctx.engine, c)
+  const now = oneShot ? before : (await tick(1000, Promise.race([gone, stopped]))) ? sample(ctx.engine, c) : before
+  offGone()
+  offStopped()
+  req.sendJson(200, statsBody(c, now, oneShot ? undefined : before))
+}
+
+/**
+ * One body a second for as long as the container exists and the client stays, as dockerd's stats collector
+ * does: each body carries the one before as precpu_stats/preread; while the container is not running the
+ * bodies are empty (name, id, zeros), and a restart brings real figures back. Only a removal (or the client
+ * leaving) ends the stream: ending it when the container stops makes the Docker CLI's live table show `--`
+ * (and `docker stats NAME` give up with "EOF" when the container is already stopped).
+ */
+async function statsStream(ctx: ApiContext, req: DaemonRequest, c: Container): Promise<void> {
+  const {gone, off: offGone} = req.clientGone()
+  let offRemoved = (): void => {}
+  const removed = new Promise<void>((done) => {
+    offRemoved = c.removal.on(() => done())
+  })
+  const ended = Promise.race([gone, removed])
+  const current = (): Sample | undefined => (c.running ? sample(ctx.engine, c) : undefined)
   const response = req.startChunked(200, 'application/json')
+  let before = current()
   response.write(Buffer.from(`${JSON.stringify(statsBody(c, before, undefined))}\n`))
-  while (c.running && (await interval()) && c.running) {
-    const now = sample(ctx.engine, c)
+  // A client that stops reading gets no more than the log limit buffered: the stream ends there.
+  while (!c.removed && (await tick(1000, ended)) && response.buffered <= ctx.engine.logSize) {
+    const now = current()
     response.write(Buffer.from(`${JSON.stringify(statsBody(c, now, before))}\n`))
     before = now
-    if (response.buffered > ctx.engine.logSize) break
   }
-  off()
+  offGone()
+  offRemoved()
   response.end()
 }
 

@@ -10,6 +10,8 @@ export interface ProcInfo {
   cpuTicks: number
   /** Resident set, in bytes. */
   rss: number
+  /** The state letter of /proc/PID/stat: R, S, D, T (stopped), Z ... */
+  state: string
 }
 
 const PAGE_SIZE = 4096
@@ -19,7 +21,7 @@ function readProc(pid: number): ProcInfo | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name is in parentheses and may hold spaces: fields count from the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return {pid, ppid: Number(fields[1]), pgid: Number(fields[2]), cpuTicks: Number(fields[11]) + Number(fields[12]), rss: Number(fields[21]) * PAGE_SIZE}
+    return {pid, ppid: Number(fields[1]), pgid: Number(fields[2]), cpuTicks: Number(fields[11]) + Number(fields[12]), rss: Number(fields[21]) * PAGE_SIZE, state: fields[0]}
   } catch {
     return undefined // gone meanwhile
   }
@@ -60,5 +62,21 @@ export function signalTree(roots: readonly number[], signal: NodeJS.Signals): vo
     } catch {
       // the group is gone
     }
+  }
+}
+
+/** States a SIGSTOP leaves or cannot change: stopped, traced-stopped, zombie, dead. */
+const STILL = new Set(['T', 't', 'Z', 'X', 'x'])
+
+/**
+ * Resolves true once every process in the tree has stopped (a SIGSTOP takes effect only when the process is
+ * next scheduled), as dockerd answers a pause only once the freezer says FROZEN; false after `ms`.
+ */
+export async function treeStopped(roots: readonly number[], ms = 2000): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (processTree(roots).every((p) => STILL.has(p.state))) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
