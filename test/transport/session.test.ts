@@ -2,23 +2,57 @@
 // unix socket server in a temp dir) whose far end plays the daemon, with writes failing at the Nth
 // write, the output cut at every byte, our stdout closing early and stdin failing.
 import {randomBytes} from 'node:crypto'
+import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {join} from 'node:path'
+import tls from 'node:tls'
 import {Readable, Writable} from 'node:stream'
 import t, {type Test} from 'tap'
 import {StreamError} from '../../src/transport/errors.js'
 import {runSession, type SessionOptions, type SessionResult} from '../../src/transport/session.js'
 import {TruncatedFrameError, frameHeader} from '../../src/protocol/stdcopy.js'
 import {tempDir} from '../helpers/temp.js'
+import {makeTestCerts, type TestCerts} from '../helpers/tls-certs.js'
 
-/** A connected pair over unix or TCP loopback: `client` is ours, `daemon` plays the daemon. Both go at teardown. */
-async function socketPair(t: Test, kind: 'unix' | 'tcp' = 'unix'): Promise<{client: net.Socket; daemon: net.Socket}> {
+type PairKind = 'unix' | 'tcp' | 'tls'
+
+const root = t
+let certs: TestCerts | undefined
+/** The TLS material, made once for the whole file (openssl takes about a second). */
+function tlsCerts(): TestCerts {
+  certs ??= makeTestCerts(tempDir(root, 'hj-session-tls-'))
+  return certs
+}
+
+/**
+ * A connected pair over unix, TCP loopback or TLS over TCP loopback (Node's TLSSocket on both ends, the
+ * handshake done): `client` is ours, `daemon` plays the daemon. Both go at teardown.
+ */
+async function socketPair(t: Test, kind: PairKind = 'unix'): Promise<{client: net.Socket; daemon: net.Socket}> {
+  if (kind === 'tls') return tlsPair(t)
   const server = net.createServer()
   const path = kind === 'unix' ? join(tempDir(t, 'hj-session-'), 's.sock') : undefined
   await new Promise<void>((resolve) => (path ? server.listen(path, resolve) : server.listen(0, '127.0.0.1', resolve)))
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
   const client = path ? net.connect(path) : net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
   await new Promise((resolve) => client.once('connect', resolve))
+  const daemon = await accepted
+  daemon.on('error', () => {})
+  t.teardown(() => {
+    client.destroy()
+    daemon.destroy()
+    return new Promise((resolve) => server.close(resolve))
+  })
+  return {client, daemon}
+}
+
+async function tlsPair(t: Test): Promise<{client: net.Socket; daemon: net.Socket}> {
+  const c = tlsCerts()
+  const server = tls.createServer({cert: readFileSync(c.serverCert), key: readFileSync(c.serverKey)})
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const accepted = new Promise<tls.TLSSocket>((resolve) => server.once('secureConnection', resolve))
+  const client = tls.connect({host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, ca: readFileSync(c.ca)})
+  await new Promise((resolve) => client.once('secureConnect', resolve))
   const daemon = await accepted
   daemon.on('error', () => {})
   t.teardown(() => {
@@ -128,16 +162,32 @@ t.test('a stdin write failing at the Nth write stops the input only: the output 
 })
 
 t.test('the daemon goes away while we write stdin (a real EPIPE): what it sent first is delivered, the cut reported', async (t) => {
-  for (let run = 0; run < 10; run++) {
-    const {client, daemon} = await socketPair(t, run % 2 === 0 ? 'unix' : 'tcp')
+  const kinds: PairKind[] = ['unix', 'tcp', 'tls']
+  for (let run = 0; run < 30; run++) {
+    const kind = kinds[run % kinds.length]
+    const {client, daemon} = await socketPair(t, kind)
     const out = randomBytes(100_000)
     // Never reading our stdin, the daemon writes a frame cut short and closes with our bytes unread.
     const wire = frame(1, out)
     daemon.write(wire.subarray(0, 60_000), () => daemon.destroy())
     const r = await session({socket: client, stdin: endlessInput()})
-    t.ok(r.stdout.equals(out.subarray(0, 60_000 - 8)), `run ${run}: the ${60_000 - 8} payload bytes sent are delivered (got ${r.stdout.length})`)
+    t.ok(r.stdout.equals(out.subarray(0, 60_000 - 8)), `run ${run} (${kind}): the ${60_000 - 8} payload bytes sent are delivered (got ${r.stdout.length})`)
     // Cut inside the frame (TruncatedFrameError), or reset first (StreamError): reported either way.
-    t.ok(r.error instanceof TruncatedFrameError || r.error instanceof StreamError, `run ${run}: the cut is an error (got ${r.error?.name})`)
+    t.ok(r.error instanceof TruncatedFrameError || r.error instanceof StreamError, `run ${run} (${kind}): the cut is an error (got ${r.error?.name})`)
+  }
+})
+
+t.test('TTY over TLS and unix: the daemon goes away while we write stdin; every byte it sent is delivered', async (t) => {
+  const kinds: PairKind[] = ['tls', 'unix']
+  for (let run = 0; run < 20; run++) {
+    const kind = kinds[run % kinds.length]
+    const {client, daemon} = await socketPair(t, kind)
+    const out = randomBytes(60_000)
+    daemon.write(out, () => daemon.destroy())
+    const r = await session({socket: client, tty: true, stdin: endlessInput()})
+    // Raw output has no framing to cut: a FIN is a clean end; a reset is still said.
+    t.ok(r.stdout.equals(out), `run ${run} (${kind}): all ${out.length} bytes delivered (got ${r.stdout.length})`)
+    t.ok(r.error === undefined || r.error instanceof StreamError, `run ${run} (${kind}): ${r.error?.message ?? 'no error'}`)
   }
 })
 
