@@ -75,6 +75,9 @@ export async function runFanout(flags: ExecFlags, operands: string[], spec: Omit
       slot,
       api: apis.find((a) => a.host === slot.host)?.api as Promise<DockerApi>,
       input,
+      releaseInput: () => {
+        if (input) fanout?.remove(input)
+      },
       writers: {stdout: writer(slot, commandOut), stderr: writer(slot, err)},
       cancel: failFast.signal,
       say: (message) => err.write(`${label(slot)}: ${message}\n`),
