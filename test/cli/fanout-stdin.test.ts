@@ -17,7 +17,10 @@ const frame = (payload: Buffer): Buffer => Buffer.concat([frameHeader(1, payload
 /** How long the stuck container holds its output open if the others never finish (the old stall). */
 const HOLD_MS = 20_000
 
-t.test('a stdin write failing in one session stops only its input: the others get all of stdin', async (t) => {
+/** More with HIJACK_STRESS_RUNS (the load check runs 30). */
+const RUNS = Number(process.env.HIJACK_STRESS_RUNS ?? 2)
+
+for (let run = 0; run < RUNS; run++) t.test(`run ${run}: a stdin write failing in one session stops only its input: the others get all of stdin`, async (t) => {
   const data = randomBytes(4 * 1024 * 1024)
   const fanout = new StdinFanout()
   const inputs = [0, 1, 2].map(() => fanout.add())
