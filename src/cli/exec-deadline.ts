@@ -1,9 +1,15 @@
 // --timeout: lets an exec run for so long, then stops its command inside the container (exec-stop)
-// and lets the output that arrived be delivered before the session is closed.
+// and lets everything the command printed reach our stdout before the session is closed.
 import type {StopOutcome} from '../transport/exec-stop.js'
+import type {QuietEnd} from '../transport/session.js'
 
-/** After a stop, how long the output may take to end by itself before the session is cut. */
-export const DRAIN_AFTER_STOP_MS = 500
+/**
+ * After a stop, the session ends at the daemon's EOF, or once the daemon has sent nothing for this long
+ * with nothing waiting for our stdout (the stream lingers); a slow stdout is waited for, never cut.
+ */
+export const QUIET_AFTER_STOP_MS = 500
+/** After a stop, how long a daemon may keep sending while our stdout keeps up (a stray writer) before the cut. */
+export const TALK_AFTER_STOP_MS = 10_000
 /** The `timeout` command's status for "timed out", which hijack uses too. */
 export const TIMED_OUT_EXIT = 124
 
@@ -14,22 +20,13 @@ export interface DeadlineOptions {
   cancel?: AbortSignal
   /** Stops the command; resolves once it is gone or cannot be stopped. */
   stop: () => Promise<StopOutcome>
-  /** Ends the session when its output has not ended by itself after the stop. */
+  /** After a stop: lets the session end once the daemon has gone quiet (sessionQuietEnd). */
+  endWhenQuiet: () => void
+  /** The command could not be stopped, so its output may never end: ends the session at once. */
   abort: () => void
 }
 
 export type DeadlineResult<T> = {ended: 'done'; value: T} | {ended: 'timeout' | 'cancelled'; stop: StopOutcome}
-
-const settledWithin = (work: Promise<unknown>, ms: number): Promise<void> => new Promise((resolve) => {
-  const timer = setTimeout(resolve, ms)
-  work.then(() => {
-    clearTimeout(timer)
-    resolve()
-  }, () => {
-    clearTimeout(timer)
-    resolve()
-  })
-})
 
 /**
  * Runs `work` (a session) until it ends, the deadline passes or `cancel` fires; in the last two cases
@@ -50,11 +47,16 @@ export async function withDeadline<T>(work: Promise<T>, options: DeadlineOptions
   })
   if (typeof first === 'object') return {ended: 'done', value: first.value}
   const stop = await options.stop()
-  // Stopped: the output ends as the processes die. Not stopped: it may never end.
-  if (stop.stopped) await settledWithin(work, DRAIN_AFTER_STOP_MS)
-  options.abort()
+  // Stopped: the output ends as the processes die, once what they printed has reached our stdout.
+  if (stop.stopped) options.endWhenQuiet()
+  else options.abort()
   await work.catch(() => {})
   return {ended: first, stop}
+}
+
+/** The session option that withDeadline's endWhenQuiet fires. */
+export function sessionQuietEnd(signal: AbortSignal): QuietEnd {
+  return {signal, everyMs: QUIET_AFTER_STOP_MS, talkMs: TALK_AFTER_STOP_MS}
 }
 
 /** The line hijack prints for a timed-out exec. */

@@ -1,6 +1,6 @@
 import {DockerApi, execTokenEnv, HijackError, newExecToken, stopMarkedExec, UsageError, type DockerHost} from '../transport/index.js'
 import {parseDuration} from './duration.js'
-import {TIMED_OUT_EXIT, timeoutMessage, withDeadline} from './exec-deadline.js'
+import {sessionQuietEnd, TIMED_OUT_EXIT, timeoutMessage, withDeadline} from './exec-deadline.js'
 import {execExitCode} from './exec-exit-code.js'
 import {resolveExecHosts} from './exec-hosts.js'
 import {expandEnvFlag, readEnvFile} from './env.js'
@@ -88,6 +88,7 @@ async function runSingle(flags: ExecFlags, target: SingleTarget, cmd: string[], 
 
   const {socket} = await api.startExec(execId, tty, consoleSize)
   const abort = token ? new AbortController() : undefined
+  const quiet = new AbortController()
   const session = runTerminalSession({
     socket,
     tty,
@@ -96,11 +97,13 @@ async function runSingle(flags: ExecFlags, target: SingleTarget, cmd: string[], 
     detachKeys: detachKeys.keys,
     resize: (h, w) => api.resizeExec(execId, h, w),
     signal: abort?.signal,
+    endWhenQuiet: token ? sessionQuietEnd(quiet.signal) : undefined,
   })
   if (!token || !abort) return (await session) ?? execExitCode(api, execId)
   const ended = await withDeadline(session, {
     timeoutMs,
     stop: () => stopMarkedExec(api, container, token, killAfterMs, flags.user),
+    endWhenQuiet: () => quiet.abort(),
     abort: () => abort.abort(),
   })
   if (ended.ended === 'done') return ended.value ?? execExitCode(api, execId)

@@ -93,6 +93,9 @@ export async function runTargets(flags: ExecFlags, targets: FanoutTarget[], spec
     const {outcome, verdict} = await runTarget({
       target,
       input,
+      releaseInput: () => {
+        if (input) fanout?.remove(input)
+      },
       writers: {stdout: writer(target, commandOut), stderr: writer(target, err)},
       cancel: failFast.signal,
       say: (message) => err.write(`${target.label}: ${message}\n`),

@@ -1,6 +1,7 @@
 import {createReadStream, fstatSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import type {Readable} from 'node:stream'
+import type {QuietEnd} from '../transport/session.js'
 import type {ReadStream} from 'node:tty'
 import {DEFAULT_DETACH_KEYS, DetachKeysError, parseDetachKeys, runSession, UsageError} from '../transport/index.js'
 import {configuredDetachKeys} from './docker-config.js'
@@ -49,6 +50,7 @@ export interface TerminalSessionOptions {
   resize?: (rows: number, cols: number) => Promise<void>
   resizeOptions?: {initialRetries?: number; bump?: boolean}
   signal?: AbortSignal
+  endWhenQuiet?: QuietEnd
 }
 
 /**
@@ -73,6 +75,7 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
       halfClose: options.halfClose,
       detachKeys: options.detachKeys,
       signal: options.signal,
+      endWhenQuiet: options.endWhenQuiet,
       onBytes: (bytes) => pacer.account(bytes),
     })
     if (result.detached) throw new DetachedError()

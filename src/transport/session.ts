@@ -21,8 +21,27 @@ export interface SessionOptions {
   detachKeys?: readonly number[]
   /** Ends the session as if the output had ended (attach: the container exited but its stream lingers). */
   signal?: AbortSignal
+  /** Once its signal fires, the session ends as soon as the daemon has gone quiet (see QuietEnd). */
+  endWhenQuiet?: QuietEnd
   /** Told the size of every chunk read from the socket or from stdin (the CLI paces its GC with it). */
   onBytes?: (bytes: number) => void
+  /**
+   * Called once when the session stops reading stdin before its end: a stdin write failed, the output
+   * ended, or the session ended. A stdin shared with others (fan-out) must stop waiting for this one.
+   */
+  onInputStopped?: () => void
+}
+
+/**
+ * Ending a session whose command was stopped but whose stream may linger (--timeout). Every `everyMs`
+ * it ends if nothing came from the daemon and nothing waits for our stdout. Time spent waiting for a
+ * slow stdout is not counted, so nothing the daemon sent is dropped; a daemon that keeps talking while
+ * our stdout keeps up is cut after `talkMs` (a stray process may hold the stream open forever).
+ */
+export interface QuietEnd {
+  signal: AbortSignal
+  everyMs: number
+  talkMs: number
 }
 
 export interface SessionResult {
@@ -94,11 +113,15 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     let input: Readable | undefined
     let inputFailed = false
     let readError: StreamError | undefined
+    let inputStopped = false
+    let quietTimer: NodeJS.Timeout | undefined
     const stopInput = (): void => {
-      if (!stdin) return
+      if (!stdin || inputStopped) return
+      inputStopped = true
       input?.unpipe(socket)
       if (input !== stdin) stdin.unpipe()
       stdin.pause()
+      options.onInputStopped?.()
     }
     const onOutputError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EPIPE') finish(undefined, {detached: false, outputClosed: true})
@@ -107,6 +130,7 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     const finish = (error: Error | undefined, result: SessionResult = {detached: false, outputClosed: false}): void => {
       if (settled) return
       settled = true
+      clearTimeout(quietTimer)
       stopInput()
       stdout.off('error', onOutputError)
       stderr.off('error', onOutputError)
@@ -139,6 +163,34 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
       sink.end()
     })
     options.signal?.addEventListener('abort', () => finish(undefined), {once: true})
+    const quiet = options.endWhenQuiet
+    if (quiet) {
+      quiet.signal.addEventListener('abort', () => {
+        // Bytes read, and whether the socket was held back for our stdout (pipe pauses it), since the last check.
+        let read = 0
+        let heldBack = false
+        let talked = 0
+        socket.on('data', (chunk: Buffer) => {
+          read += chunk.length
+        })
+        socket.on('pause', () => {
+          heldBack = true
+        })
+        const waitingOnStdout = (): boolean => heldBack || socket.isPaused() || socket.readableLength > 0 || sink.writableLength > 0
+        const check = (): void => {
+          if (settled) return
+          if (!waitingOnStdout()) {
+            if (read === 0) return finish(undefined)
+            talked += quiet.everyMs
+            if (talked >= quiet.talkMs) return finish(undefined)
+          }
+          read = 0
+          heldBack = false
+          quietTimer = setTimeout(check, quiet.everyMs)
+        }
+        quietTimer = setTimeout(check, quiet.everyMs)
+      }, {once: true})
+    }
     // Output EOF: stop feeding stdin so nothing is written to a socket that is closing.
     socket.on('end', stopInput)
     if (options.onBytes) {

@@ -3,7 +3,7 @@
 // Node destroys a socket on a failed write, dropping unread bytes; on an idle machine the output is
 // usually read first, so this runs beside two CPU burners, where the old code lost it in 16-28 of 40.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import t, {type Test} from 'tap'
 import {startMockDaemon} from '../../src/mock-daemon/index.js'
 import {hijack} from '../helpers/cli.js'
@@ -57,4 +57,35 @@ t.test(`exec -i into a connection cut after ${CUT_AFTER} bytes, ${RUNS} runs und
   // Two at a time: the load is the point, and the wall time halves.
   for (let run = 0; run < RUNS; run += 2) await Promise.all([check(run), check(run + 1)])
   t.same(failures, [], `every run delivers the bytes before the cut and reports it (${exact}/${RUNS} got exactly ${CUT_AFTER - 8})`)
+})
+
+const FANOUT_RUNS = Number(process.env.FANOUT_RUNS ?? 12)
+
+t.test(`exec -i on three containers, one cut after ${CUT_AFTER} bytes, ${FANOUT_RUNS} runs under load: the others get all of stdin`, async (t) => {
+  const container = (name: string, faults?: {closeAfterBytes: number}) => ({name, cmd: ['sleep', '100000'], env: [`NAME=${name}`], ...(faults && {faults})})
+  const daemon = await startMockDaemon({
+    config: {containers: [container('a1'), container('f-close', {closeAfterBytes: CUT_AFTER}), container('a2')]},
+  })
+  t.teardown(() => daemon.close())
+  // Text lines, so f-close's echo can be checked through the line prefixes.
+  const input = Buffer.from(randomBytes(3 * 1024 * 1024).toString('base64').replace(/(.{76})/g, '$1\n'))
+  const digest = createHash('sha256').update(input).digest('hex')
+  startBurners(t)
+
+  const failures: string[] = []
+  for (let run = 0; run < FANOUT_RUNS; run++) {
+    const r = await hijack(['exec', '-H', daemon.url, '-i', 'a1,f-close,a2', 'sh', '-c', 'case $NAME in f-close) exec cat;; *) sha256sum;; esac'], {input, timeoutMs: 120_000})
+    const lines = r.stdout.toString().split('\n')
+    const of = (name: string): string[] => lines.filter((l) => l.startsWith(`${name} | `)).map((l) => l.slice(name.length + 3))
+    const echoed = of('f-close').join('\n')
+    const stderr = r.stderr.toString()
+    const problems = [
+      ...['a1', 'a2'].map((name) => of(name).join() !== `${digest}  -` && `${name} printed ${JSON.stringify(of(name))}`),
+      (echoed.length === 0 || !input.subarray(0, echoed.length).equals(Buffer.from(echoed))) && `f-close echoed ${echoed.length} bytes, not a prefix of stdin`,
+      !/^f-close: (output stream ended inside a frame|the connection to the daemon was reset)/m.test(stderr) && `f-close's cut not reported with its prefix (stderr ${JSON.stringify(stderr.slice(0, 300))})`,
+      r.code !== 1 && `exit ${r.code}`,
+    ].filter(Boolean)
+    if (problems.length > 0) failures.push(`run ${run}: ${problems.join('; ')}`)
+  }
+  t.same(failures, [], 'every run: both digests equal, the cut reported behind f-close\'s prefix, exit 1')
 })

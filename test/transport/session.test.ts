@@ -1,33 +1,14 @@
-// The session core without subprocesses, as moby tests stdcopy: runSession over real socket pairs (a
-// unix socket server in a temp dir) whose far end plays the daemon, with writes failing at the Nth
+// The session core without subprocesses, as moby tests stdcopy: runSession over real socket pairs (unix,
+// TCP loopback and TLS; helpers/socket-pair.ts) whose far end plays the daemon, with writes failing at the Nth
 // write, the output cut at every byte, our stdout closing early and stdin failing.
 import {randomBytes} from 'node:crypto'
-import net from 'node:net'
-import {join} from 'node:path'
+import type net from 'node:net'
 import {Readable, Writable} from 'node:stream'
-import t, {type Test} from 'tap'
+import t from 'tap'
 import {StreamError} from '../../src/transport/errors.js'
 import {runSession, type SessionOptions, type SessionResult} from '../../src/transport/session.js'
 import {TruncatedFrameError, frameHeader} from '../../src/protocol/stdcopy.js'
-import {tempDir} from '../helpers/temp.js'
-
-/** A connected pair over unix or TCP loopback: `client` is ours, `daemon` plays the daemon. Both go at teardown. */
-async function socketPair(t: Test, kind: 'unix' | 'tcp' = 'unix'): Promise<{client: net.Socket; daemon: net.Socket}> {
-  const server = net.createServer()
-  const path = kind === 'unix' ? join(tempDir(t, 'hj-session-'), 's.sock') : undefined
-  await new Promise<void>((resolve) => (path ? server.listen(path, resolve) : server.listen(0, '127.0.0.1', resolve)))
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
-  const client = path ? net.connect(path) : net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
-  await new Promise((resolve) => client.once('connect', resolve))
-  const daemon = await accepted
-  daemon.on('error', () => {})
-  t.teardown(() => {
-    client.destroy()
-    daemon.destroy()
-    return new Promise((resolve) => server.close(resolve))
-  })
-  return {client, daemon}
-}
+import {failNthWrite, socketPair, type PairKind} from '../helpers/socket-pair.js'
 
 /** A stdout or stderr that keeps what it is given. */
 class Sink extends Writable {
@@ -72,28 +53,6 @@ async function session(options: Partial<SessionOptions> & {socket: net.Socket}, 
   }
 }
 
-/** Makes the socket's Nth write (1-based) fail as a write to a peer that has gone fails. */
-function failNthWrite(socket: net.Socket, n: number, code = 'EPIPE'): {writes: () => number} {
-  let writes = 0
-  const fail = (callback: (error?: Error | null) => void): void => {
-    const error = Object.assign(new Error(`write ${code}`), {code, syscall: 'write'})
-    process.nextTick(callback, error)
-  }
-  const write = socket._write
-  socket._write = function (chunk: unknown, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (++writes === n) fail(callback)
-    else write.call(this, chunk, encoding, callback)
-  }
-  const writev = socket._writev
-  if (writev) {
-    socket._writev = function (chunks: Array<{chunk: unknown; encoding: BufferEncoding}>, callback: (error?: Error | null) => void): void {
-      if (++writes === n) fail(callback)
-      else writev.call(this, chunks, callback)
-    }
-  }
-  return {writes: () => writes}
-}
-
 t.test('output is delivered whole and in order up to the daemon EOF', async (t) => {
   const {client, daemon} = await socketPair(t)
   const out = randomBytes(300_000)
@@ -127,17 +86,75 @@ t.test('a stdin write failing at the Nth write stops the input only: the output 
   }
 })
 
+t.test('onInputStopped: told once, as soon as a stdin write fails, while the output is still open', async (t) => {
+  const {client, daemon} = await socketPair(t)
+  failNthWrite(client, 2)
+  daemon.on('data', () => {})
+  let stopped = 0
+  const stdin = endlessInput()
+  await new Promise<void>((resolve) => {
+    void session({socket: client, stdin, onInputStopped: () => {
+      stopped++
+      resolve()
+    }})
+  })
+  t.equal(stopped, 1, 'told when the write failed')
+  t.notOk(client.destroyed, 'the session is still reading the output')
+  const readsThen = stdin.reads
+  daemon.end(frame(1, Buffer.from('after')))
+  await new Promise((resolve) => client.once('close', resolve))
+  t.equal(stopped, 1, 'told only once, though the session ended after')
+  t.ok(stdin.reads <= readsThen + 1, 'stdin no longer read')
+})
+
+t.test('onInputStopped: told at output EOF (stdin still open) and not for a plain stdin end', async (t) => {
+  const a = await socketPair(t)
+  let stopped = 0
+  a.daemon.on('data', () => {})
+  a.daemon.end(frame(1, Buffer.from('bye')))
+  const r = await session({socket: a.client, stdin: new Readable({read() {}}), onInputStopped: () => stopped++})
+  t.equal(r.error, undefined)
+  t.equal(stopped, 1, 'output EOF stops the input')
+  // stdin that ends by itself was read to its end: nothing to tell until the session ends.
+  const b = await socketPair(t)
+  let early = -1
+  b.daemon.on('data', () => {})
+  b.daemon.on('end', () => {
+    early = stopped
+    b.daemon.end(frame(1, Buffer.from('done')))
+  })
+  stopped = 0
+  await session({socket: b.client, stdin: Readable.from([Buffer.from('x')]), onInputStopped: () => stopped++})
+  t.equal(early, 0, 'not told when stdin simply ended')
+})
+
 t.test('the daemon goes away while we write stdin (a real EPIPE): what it sent first is delivered, the cut reported', async (t) => {
-  for (let run = 0; run < 10; run++) {
-    const {client, daemon} = await socketPair(t, run % 2 === 0 ? 'unix' : 'tcp')
+  const kinds: PairKind[] = ['unix', 'tcp', 'tls']
+  for (let run = 0; run < 30; run++) {
+    const kind = kinds[run % kinds.length]
+    const {client, daemon} = await socketPair(t, kind)
     const out = randomBytes(100_000)
     // Never reading our stdin, the daemon writes a frame cut short and closes with our bytes unread.
     const wire = frame(1, out)
     daemon.write(wire.subarray(0, 60_000), () => daemon.destroy())
     const r = await session({socket: client, stdin: endlessInput()})
-    t.ok(r.stdout.equals(out.subarray(0, 60_000 - 8)), `run ${run}: the ${60_000 - 8} payload bytes sent are delivered (got ${r.stdout.length})`)
+    t.ok(r.stdout.equals(out.subarray(0, 60_000 - 8)), `run ${run} (${kind}): the ${60_000 - 8} payload bytes sent are delivered (got ${r.stdout.length})`)
     // Cut inside the frame (TruncatedFrameError), or reset first (StreamError): reported either way.
-    t.ok(r.error instanceof TruncatedFrameError || r.error instanceof StreamError, `run ${run}: the cut is an error (got ${r.error?.name})`)
+    t.ok(r.error instanceof TruncatedFrameError || r.error instanceof StreamError, `run ${run} (${kind}): the cut is an error (got ${r.error?.name})`)
+  }
+})
+
+t.test('TTY over TLS and unix: the daemon goes away while we write stdin; every byte it sent is delivered', async (t) => {
+  const kinds: PairKind[] = ['tls', 'unix']
+  for (let run = 0; run < 20; run++) {
+    const kind = kinds[run % kinds.length]
+    const {client, daemon} = await socketPair(t, kind)
+    const out = randomBytes(60_000)
+    daemon.write(out, () => daemon.destroy())
+    const r = await session({socket: client, tty: true, stdin: endlessInput()})
+    // Raw output has no framing to cut: a FIN is a clean end; a reset is still said.
+    t.ok(r.stdout.equals(out), `run ${run} (${kind}): all ${out.length} bytes delivered (got ${r.stdout.length})`)
+    t.ok(r.error === undefined || r.error instanceof StreamError, `run ${run} (${kind}): ${r.error?.message ?? 'no error'}`)
   }
 })
 
@@ -275,6 +292,50 @@ t.test('an aborted signal ends the session as if the output had ended', async (t
   const outcome = await r
   t.same(outcome.result, {detached: false, outputClosed: false})
   t.equal(outcome.stdout.toString(), 'lingering')
+})
+
+t.test('endWhenQuiet: a lingering stream ends only once a slow stdout has taken everything the daemon sent', async (t) => {
+  const {client, daemon} = await socketPair(t)
+  const out = randomBytes(1024 * 1024)
+  // The command was stopped, but the stream stays open (no EOF): only the quiet end can close it.
+  daemon.write(frame(1, out))
+  let taking = false
+  const got: Buffer[] = []
+  const waiting: Array<() => void> = []
+  const stdout = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _e, callback) {
+      got.push(Buffer.from(chunk))
+      if (taking) setImmediate(callback)
+      else waiting.push(callback)
+    },
+  })
+  const quiet = new AbortController()
+  const running = session({socket: client, endWhenQuiet: {signal: quiet.signal, everyMs: 50, talkMs: 5000}}, {stdout: stdout as Sink, stderr: new Sink()})
+  quiet.abort()
+  // stdout takes nothing for many quiet periods: the session must wait for it, not cut the socket.
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  t.notOk(client.destroyed, 'still open while stdout is stuck')
+  taking = true
+  for (const callback of waiting.splice(0)) callback()
+  const r = await running
+  t.equal(r.error, undefined)
+  t.ok(Buffer.concat(got).equals(out), `all ${out.length} bytes reached stdout (got ${Buffer.concat(got).length})`)
+  t.ok(client.destroyed, 'then the session ended without an EOF from the daemon')
+})
+
+t.test('endWhenQuiet: a daemon that keeps talking while stdout keeps up is cut after talkMs', async (t) => {
+  const {client, daemon} = await socketPair(t)
+  const talk = setInterval(() => daemon.write(frame(1, Buffer.from('tick\n'))), 5)
+  t.teardown(() => clearInterval(talk))
+  const quiet = new AbortController()
+  const stdout = new Sink()
+  const running = session({socket: client, endWhenQuiet: {signal: quiet.signal, everyMs: 200, talkMs: 1000}}, {stdout, stderr: new Sink()})
+  quiet.abort()
+  // It ends (without talkMs it never would), with whole frames; a stalled event loop may end it sooner.
+  const r = await running
+  t.equal(r.error, undefined)
+  t.match(r.stdout.toString(), /^(tick\n)*$/, 'whole frames up to the cut')
 })
 
 t.test('onBytes is told every byte read from the socket and from stdin', async (t) => {

@@ -31,7 +31,9 @@ export class StdinFanout extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    for (const input of this.inputs) if (!input.write(chunk)) this.full.add(input)
+    // A write can remove its input before it returns: a socket write that fails at once (EPIPE) calls
+    // back synchronously, and the session stops its input. A removed input is never waited for.
+    for (const input of this.inputs) if (!input.write(chunk) && this.inputs.has(input)) this.full.add(input)
     if (this.full.size === 0) callback()
     else this.resume = () => callback()
   }

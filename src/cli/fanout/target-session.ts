@@ -6,8 +6,9 @@ import type {DockerApi} from '../../transport/docker-api.js'
 import {HijackError} from '../../transport/errors.js'
 import {execTokenEnv, newExecToken, stopMarkedExec} from '../../transport/exec-stop.js'
 import {runSession} from '../../transport/session.js'
-import {withDeadline, timeoutMessage} from '../exec-deadline.js'
+import {sessionQuietEnd, withDeadline, timeoutMessage} from '../exec-deadline.js'
 import {execExitCode} from '../exec-exit-code.js'
+import {expectedFailure} from '../report.js'
 import type {CountingWriter} from './line-prefixer.js'
 import type {ExecOutcome, TargetRecord, Verdict} from './results.js'
 
@@ -39,6 +40,11 @@ export interface TargetRun {
   target: FanoutTarget
   /** Its share of our stdin (-i), or undefined. */
   input?: PassThrough
+  /**
+   * Called once this session reads no more of `input` (a stdin write failed, the output ended): the
+   * others must not wait for it to drain.
+   */
+  releaseInput?: () => void
   writers: {stdout: CountingWriter; stderr: CountingWriter}
   /** --fail-fast: stop this one too. */
   cancel: AbortSignal
@@ -76,13 +82,16 @@ export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetR
     })
     const {socket} = await api.startExec(execId, false)
     const abort = new AbortController()
+    const quiet = new AbortController()
     const session = runSession({
       socket, tty: false, stdin: run.input, stdout: writers.stdout, stderr: writers.stderr, halfClose: true, signal: abort.signal,
+      endWhenQuiet: sessionQuietEnd(quiet.signal), onInputStopped: run.releaseInput,
     })
     const ended = await withDeadline(session, {
       timeoutMs: spec.timeoutMs,
       cancel: run.cancel,
       stop: () => stopMarkedExec(api, target.ref, token, spec.killAfterMs, spec.user),
+      endWhenQuiet: () => quiet.abort(),
       abort: () => abort.abort(),
     })
     await endWriters(run)
@@ -97,10 +106,12 @@ export async function runTarget(run: TargetRun, spec: ExecSpec): Promise<TargetR
     const code = await execExitCode(api, execId)
     return result(code === 0 ? {kind: 'ok'} : {kind: 'failed', code}, code, null)
   } catch (error) {
-    if (!(error instanceof HijackError)) throw error
+    // A stream cut inside a frame (a ProtocolError) is this container's failure too, never the run's.
+    const failure = expectedFailure(error)
+    if (!failure) throw error
     await endWriters(run)
-    run.say(error.message)
-    return result({kind: 'failed', code: error.exitCode}, null, error.message)
+    run.say(failure.message)
+    return result({kind: 'failed', code: failure.exitCode}, null, failure.message)
   }
 }
 
