@@ -59,8 +59,7 @@ for (let run = 0; run < RUNS; run++) t.test(`run ${run}: a stdin write failing i
     } as unknown as DockerApi
     const writer = (): RawWriter => new RawWriter(new OutputGate(outputs[index]))
     return runTarget({
-      slot: {host: {kind: 'unix', path: '/nowhere', url: 'unix:///nowhere'}, name: `c${index}`, ref: `c${index}`},
-      api: Promise.resolve(api),
+      target: {label: `c${index}`, ref: `c${index}`, api: Promise.resolve(api), record: {container: `c${index}`, host: 'unix:///nowhere'}},
       input,
       releaseInput: () => fanout.remove(input),
       writers: {stdout: writer(), stderr: writer()},

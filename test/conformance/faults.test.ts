@@ -134,7 +134,10 @@ for (const flavor of ['docker', 'podman'] as const) {
     })
 
     t.test('lostOutput: what came is delivered, the daemon\'s error is shown (no silent loss), the exec\'s code', async (t) => {
-      const r = await exec(['-i', 'lost', 'sh', '-c', 'echo kept; echo dropped; exit 6'], 'stdin\n')
+      const r = await exec(t, ['-i', 'lost', 'sh', '-c', 'echo kept; echo dropped; exit 6'], 'stdin\n')
+      const {stream} = afterHead(r.start)
+      t.notOk(stream.includes('dropped'), 'the fault is on: "dropped" never crossed the wire')
+      t.ok(stream.includes('connection reset by peer'), 'the fault is on: the daemon sent its error frame')
       t.equal(r.stdout.toString(), 'kept\n', '"dropped\\n" (8 bytes) never left the daemon')
       t.match(r.stderr.toString(), /^Error: read unixpacket .*: connection reset by peer\n$/)
       t.equal(r.code, 6)
