@@ -9,7 +9,9 @@ import type {Writable} from 'node:stream'
 /** fd 3 is the tie; the watchdog keeps no other stream, so the command's pipes end with the command. */
 const WATCHDOG = [
   'command -v "$0" >/dev/null 2>&1 || { echo "$0 is not installed (not found in PATH)" >&2; exit 127; }',
-  '(cat <&3 >/dev/null; kill -TERM 0) </dev/null >/dev/null 2>&1 &',
+  // The shell's own read (no cat to find on PATH, one process less): nothing is ever written, so it
+  // returns only at EOF.
+  '(while read -r _; do :; done <&3; kill -TERM 0) </dev/null >/dev/null 2>&1 &',
   'exec "$0" "$@" 3<&-',
 ].join('\n')
 
