@@ -63,9 +63,10 @@ export async function runAttach(flags: AttachFlags, operand: string | undefined)
       halfClose: withStdin && (api.podman || Boolean(info.Config.StdinOnce)),
       detachKeys: detachKeys.keys,
       resize: (h, w) => api.resizeContainer(container, h, w),
-      // As the Docker CLI's initTtySize: a resize that fails right after the attach is retried (attach on
-      // podman under Node 26 once kept the bumped size, 34x101, in a CI-like run).
-      resizeOptions: {initialRetries: 10, bump: true},
+      // As the Docker CLI's initTtySize: a resize that fails right after the attach is retried. Podman
+      // under Node 26 kept the bumped size (34x101) in two CI runs, retries or not: the size is sent
+      // once more 300 ms later.
+      resizeOptions: {initialRetries: 10, bump: true, confirmAfterMs: 300},
       signal: drained.signal,
     })
     if (stopped !== undefined) return stopped

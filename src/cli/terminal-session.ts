@@ -7,7 +7,7 @@ import {DEFAULT_DETACH_KEYS, DetachKeysError, parseDetachKeys, runSession, Usage
 import {configuredDetachKeys} from './docker-config.js'
 import {GcPacer} from './gc-pacer.js'
 import {DetachedError, OUTPUT_CLOSED_EXIT} from './report.js'
-import {enterRawMode, followTerminalSize} from './terminal.js'
+import {enterRawMode, followTerminalSize, type ResizeOptions} from './terminal.js'
 
 /** The detach sequence: the flag, else `detachKeys` from the Docker config, else ctrl-p,ctrl-q. */
 export function resolveDetachKeys(flag: string | undefined): {spec: string | undefined; keys: number[]} {
@@ -48,7 +48,7 @@ export interface TerminalSessionOptions {
   detachKeys: number[]
   /** How to tell the daemon our terminal size, and how (exec retries, attach bumps). */
   resize?: (rows: number, cols: number) => Promise<void>
-  resizeOptions?: {initialRetries?: number; bump?: boolean}
+  resizeOptions?: ResizeOptions
   signal?: AbortSignal
   endWhenQuiet?: QuietEnd
 }

@@ -51,6 +51,15 @@ export function terminalSize(stdout: WriteStream | NodeJS.WriteStream): [number,
   return rows > 0 && cols > 0 ? [rows, cols] : undefined
 }
 
+export interface ResizeOptions {
+  /** Retries of the first resize while the process starts. */
+  initialRetries?: number
+  /** Sends a size one larger first, so the program sees a change (attach). */
+  bump?: boolean
+  /** Sends the size once more this long after the first. */
+  confirmAfterMs?: number
+}
+
 /**
  * Sends the terminal size now (retrying while the process starts, as Docker does: the first resize of
  * an exec fails until its process exists) and again on every size change. Resizes go one at a time
@@ -59,7 +68,7 @@ export function terminalSize(stdout: WriteStream | NodeJS.WriteStream): [number,
 export function followTerminalSize(
   stdout: NodeJS.WriteStream,
   resize: (rows: number, cols: number) => Promise<void>,
-  options: {initialRetries?: number; bump?: boolean} = {},
+  options: ResizeOptions = {},
 ): () => void {
   if (!stdout.isTTY) return () => {}
   let stopped = false
@@ -86,10 +95,16 @@ export function followTerminalSize(
     if (options.bump && size) await resize(size[0] + 1, size[1] + 1).catch(() => {})
     await send(options.initialRetries ?? 10)
   })
+  // The same size once more, a moment later: an engine that answered both resizes of the bump but
+  // applied them out of order (podman, now and then) still ends on the terminal's size. Setting a
+  // size the terminal already has changes nothing in the container.
+  const confirm = options.confirmAfterMs === undefined ? undefined : setTimeout(() => enqueue(() => send(0)), options.confirmAfterMs)
+  confirm?.unref()
   const onResize = (): void => enqueue(() => send(0))
   stdout.on('resize', onResize)
   return () => {
     stopped = true
+    clearTimeout(confirm)
     stdout.off('resize', onResize)
   }
 }

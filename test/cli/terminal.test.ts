@@ -122,6 +122,21 @@ t.test('followTerminalSize: resizes go one at a time and a late one reads the si
   t.notOk(sent.includes('24x80') && sent.indexOf('24x80') > sent.indexOf('40x120'), 'an old size never follows a newer one')
 })
 
+t.test('followTerminalSize: confirmAfterMs sends the size once more, after the bump, and not after a stop', async (t) => {
+  const sent: string[] = []
+  const stop = followTerminalSize(fakeTerminal(24, 80), async (rows, cols) => { sent.push(`${rows}x${cols}`) }, {bump: true, initialRetries: 0, confirmAfterMs: 50})
+  await until(() => sent.length === 3, 'bump, size, confirmation')
+  stop()
+  t.same(sent, ['25x81', '24x80', '24x80'])
+
+  const early: string[] = []
+  const stop2 = followTerminalSize(fakeTerminal(24, 80), async (rows, cols) => { early.push(`${rows}x${cols}`) }, {confirmAfterMs: 100})
+  await until(() => early.length === 1, 'the first size')
+  stop2()
+  await settle(200)
+  t.same(early, ['24x80'], 'stopped before the confirmation: nothing more')
+})
+
 t.test('followTerminalSize: no terminal, nothing sent', async (t) => {
   let calls = 0
   const stop = followTerminalSize(Object.assign(fakeTerminal(24, 80), {isTTY: false}), async () => { calls++ })
