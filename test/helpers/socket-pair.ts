@@ -30,14 +30,7 @@ export async function socketPair(t: Test, kind: PairKind = 'unix'): Promise<{cli
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
   const client = path ? net.connect(path) : net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
   await new Promise((resolve) => client.once('connect', resolve))
-  const daemon = await accepted
-  daemon.on('error', () => {})
-  t.teardown(() => {
-    client.destroy()
-    daemon.destroy()
-    return new Promise((resolve) => server.close(resolve))
-  })
-  return {client, daemon}
+  return ownedPair(t, server, client, await accepted)
 }
 
 async function tlsPair(t: Test): Promise<{client: net.Socket; daemon: net.Socket}> {
@@ -47,7 +40,11 @@ async function tlsPair(t: Test): Promise<{client: net.Socket; daemon: net.Socket
   const accepted = new Promise<tls.TLSSocket>((resolve) => server.once('secureConnection', resolve))
   const client = tls.connect({host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, ca: readFileSync(c.ca)})
   await new Promise((resolve) => client.once('secureConnect', resolve))
-  const daemon = await accepted
+  return ownedPair(t, server, client, await accepted)
+}
+
+/** The pair, with its ends and its server going at teardown. */
+function ownedPair(t: Test, server: net.Server, client: net.Socket, daemon: net.Socket): {client: net.Socket; daemon: net.Socket} {
   daemon.on('error', () => {})
   t.teardown(() => {
     client.destroy()
