@@ -12,7 +12,7 @@ export const EXIT_DRAIN_MS = 2000
 /** `hijack attach`: returns the container's exit status; expected failures throw a HijackError. */
 export async function runAttach(flags: AttachFlags, operand: string | undefined): Promise<number> {
   const {host, container} = await attachTarget(flags, operand)
-  const api = await DockerApi.connect(host)
+  const api = await DockerApi.connect(host, process.env, {hijackAhead: true})
   // The wait is in place before we inspect, so an exit right after we look is not missed. A failed
   // wait (no such container) is reported by inspect first, in Docker's words.
   const waiting = await api.waitContainer(container).catch((error: Error) => error)

@@ -61,7 +61,7 @@ async function runSingle(flags: ExecFlags, target: SingleTarget, cmd: string[], 
   const token = timeoutMs === undefined ? undefined : await newExecToken()
   if (token) env.push(execTokenEnv(token))
 
-  const api = await DockerApi.connect(target.host)
+  const api = await DockerApi.connect(target.host, process.env, {hijackAhead: !flags.detach})
   // Inspect first so "No such container" wins and no exec is created for nothing.
   await api.inspectContainer(container)
   if (interactive && tty && !process.stdin.isTTY) {

@@ -11,6 +11,9 @@ export const CONNECT_TIMEOUT_MS = 32_000
  */
 export const KEEPALIVE_MS = 30_000
 
+/** Where a dial costs a handshake (TLS) or a remote process (ssh's `docker system dial-stdio`). */
+export const costlyDial = (host: DockerHost): boolean => host.kind === 'ssh' || (host.kind === 'tcp' && host.tls !== undefined)
+
 /** Opens a fresh connection to the daemon: never pooled, never proxied. */
 export function dial(host: DockerHost): net.Socket {
   if (host.kind === 'ssh') return dialSsh(host) // ssh has its own 30 s ConnectTimeout

@@ -1,5 +1,7 @@
 import type {ContainerInfo, ContainerInspectInfo, ExecInspectInfo} from 'dockerode'
 import {hijack, type Hijacked} from './hijack.js'
+import {costlyDial} from './dial.js'
+import {SpareConnection} from './spare-connection.js'
 import type {DockerHost} from './host.js'
 import {HttpClient, parseJson} from './request.js'
 import {UsageError} from './errors.js'
@@ -87,19 +89,33 @@ export class DockerApi {
     readonly http = new HttpClient(host),
     /** True when /_ping showed podman; unknown (false) when DOCKER_API_VERSION skipped the ping. */
     readonly podman = false,
+    /** The next hijack's connection, dialed ahead (see connect). */
+    private readonly spare?: SpareConnection,
   ) {}
 
-  static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env): Promise<DockerApi> {
+  /**
+   * `hijackAhead`: a hijack will follow, so where dialing is costly its connection is dialed now, after
+   * the ping's (over ssh the first connection is the master the others ride on).
+   */
+  static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env, {hijackAhead = false} = {}): Promise<DockerApi> {
     const http = new HttpClient(host)
     const fixed = fixedApiVersion(env)
-    if (fixed) return new DockerApi(host, fixed, http)
-    const ping = await negotiateApiVersion(http)
-    return new DockerApi(host, ping.apiVersion, http, ping.podman)
+    const ping = fixed ? undefined : negotiateApiVersion(http)
+    const spare = hijackAhead && costlyDial(host) ? new SpareConnection(host) : undefined
+    if (!ping) return new DockerApi(host, fixed!, http, false, spare)
+    try {
+      const {apiVersion, podman} = await ping
+      return new DockerApi(host, apiVersion, http, podman, spare)
+    } catch (error) {
+      spare?.close()
+      throw error
+    }
   }
 
   /** Closes idle connections; a process that simply exits need not call it. */
   close(): void {
     this.http.close()
+    this.spare?.close()
   }
 
   path(path: string): string {
@@ -157,7 +173,7 @@ export class DockerApi {
   startExec(execId: string, tty: boolean, consoleSize?: [number, number]): Promise<Hijacked> {
     const body: Record<string, unknown> = {Detach: false, Tty: tty}
     if (consoleSize) body.ConsoleSize = consoleSize
-    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body})
+    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body}, this.spare?.take())
   }
 
   inspectExec(execId: string): Promise<ExecInspectInfo> {
@@ -176,7 +192,7 @@ export class DockerApi {
       if (query[key] !== undefined) params.set(key, query[key] ? '1' : '0')
     }
     if (query.detachKeys) params.set('detachKeys', query.detachKeys)
-    return hijack(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/attach?${params}`)})
+    return hijack(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/attach?${params}`)}, this.spare?.take())
   }
 
   /**

@@ -13,14 +13,14 @@ export interface Hijacked {
 }
 
 /**
- * Sends an upgrade request on a fresh connection (never a kept-alive one) and takes the connection
- * over once the daemon answers 101. Any other answer is an error carrying the daemon's own message
- * (Docker says only "received 409").
+ * Sends an upgrade request on a fresh connection (never a kept-alive one: `dialed` is one that was dialed
+ * ahead for this and never used) and takes the connection over once the daemon answers 101. Any other
+ * answer is an error carrying the daemon's own message (Docker says only "received 409").
  */
-export async function hijack(host: DockerHost, options: RequestOptions): Promise<Hijacked> {
+export async function hijack(host: DockerHost, options: RequestOptions, dialed?: Socket): Promise<Hijacked> {
   const upgrade = {...options, headers: {...options.headers, Connection: 'Upgrade', Upgrade: 'tcp'}}
   const request = formatRequest(host, upgrade) // a bad request line throws before anything is dialed
-  const socket = dial(host)
+  const socket = dialed ?? dial(host)
   const {head, body} = await exchange(host, socket, request, upgrade, {reused: false, onUpgrade: prepareHijackedSocket})
   if (head.statusCode === 101) return {socket, headers: head.headers}
   if (isSuccess(head.statusCode)) {

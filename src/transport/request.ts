@@ -1,5 +1,5 @@
 import type {Socket} from 'node:net'
-import {dial} from './dial.js'
+import {costlyDial, dial} from './dial.js'
 import {ConnectError, DaemonError, HijackError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ResponseParser, type ResponseHead} from './http-response.js'
@@ -103,8 +103,6 @@ export async function daemonError(head: ResponseHead, body: Promise<Buffer>): Pr
     return new DaemonError(head.statusCode, (error as Error).message)
   }
 }
-
-const costlyDial = (host: DockerHost): boolean => host.kind === 'ssh' || (host.kind === 'tcp' && host.tls !== undefined)
 
 /** A kept-alive connection was found closed before it answered; the request can go again on a fresh one. */
 class StaleConnection extends Error {}

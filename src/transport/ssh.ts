@@ -4,7 +4,7 @@
 // run's first connection is an OpenSSH ControlMaster and every later one rides on it, so a run makes
 // one handshake. Everything is torn down when the process exits; nothing is left running.
 import type {ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, watch, type FSWatcher} from 'node:fs'
 import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -84,7 +84,7 @@ function spawnSsh(args: string[]): ChildProcess {
 /** The ssh connections to one host during this run. */
 class SshHostConnections {
   private controlPath: string | undefined
-  /** Settles once the master is up (it answered) or gone; later connections wait for it. */
+  /** Settles once the master is up (its control socket exists, or it answered) or gone; later connections wait for it. */
   private masterUp: Promise<void> | undefined
   private masterAlive = false
 
@@ -109,9 +109,13 @@ class SshHostConnections {
       up = resolve
     })
     const connection = new CommandConnection(`ssh ${this.host.url}`, Promise.resolve(), () => {
+      // The master opens its control socket once logged in, before its own session starts (a remote
+      // shell and dial-stdio, often the slower part): later connections start from then, in parallel.
+      const stopWatching = whenCreated(dir, controlPath, up)
       const child = spawnSsh(args)
-      // The control socket exists before the session starts, so the first answer byte means it is ready.
+      // Should the watch fail, the first answer byte also means the socket is there.
       child.stdout!.once('data', up)
+      child.once('exit', stopWatching)
       child.once('exit', () => {
         if (this.controlPath === controlPath) this.masterAlive = false
         rmSync(dir, {recursive: true, force: true})
@@ -126,6 +130,27 @@ class SshHostConnections {
     })
     return connection.asSocket()
   }
+}
+
+/** Calls `then` once `path` (in `dir`) exists; returns what stops the watch early. Never throws. */
+function whenCreated(dir: string, path: string, then: () => void): () => void {
+  let watcher: FSWatcher | undefined
+  const stop = (): void => {
+    watcher?.close()
+    watcher = undefined
+  }
+  try {
+    watcher = watch(dir, () => {
+      if (!existsSync(path)) return
+      stop()
+      then()
+    })
+    watcher.on('error', stop)
+    watcher.unref()
+  } catch {
+    // No inotify watch left: the caller's fallback (the first answer byte) applies.
+  }
+  return stop
 }
 
 const hosts = new Map<string, SshHostConnections>()
