@@ -21,7 +21,21 @@ export class CommandConnection extends Duplex {
    * `start` runs once `after` settles (an ssh mux client must wait until its master is up); `describe`
    * names the command in error messages.
    */
-  constructor(private readonly describe: string, after: Promise<unknown>, start: () => ChildProcess) {
+  /** Bytes held back while a preamble may still be arriving. */
+  private head: Buffer | undefined
+
+  /**
+   * `start` runs once `after` settles (an ssh mux client must wait until its master is up); `describe`
+   * names the command in error messages. `preamble`: the command may print one line starting with
+   * `marker` before its stream; the line is handed to `onLine` (undefined when there was none), never
+   * to the reader.
+   */
+  constructor(
+    private readonly describe: string,
+    after: Promise<unknown>,
+    start: () => ChildProcess,
+    private preamble?: {marker: string; onLine: (line: string | undefined) => void},
+  ) {
     super({allowHalfOpen: true})
     const go = (): void => {
       if (!this.destroyed) this.adopt(start())
@@ -37,7 +51,9 @@ export class CommandConnection extends Duplex {
   private adopt(child: ChildProcess): void {
     this.child = child
     if (!this.refed) this.applyRef(false)
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (data: Buffer) => {
+      const chunk = this.preamble ? this.takePreamble(data) : data
+      if (chunk.length === 0) return
       this.received += chunk.length
       if (!this.push(chunk)) child.stdout!.pause()
     })
@@ -52,6 +68,16 @@ export class CommandConnection extends Duplex {
     // Output ends when the child has exited and its pipes are closed: only then is its status known.
     child.on('close', (code, signal) => {
       this.child = undefined
+      if (this.preamble) {
+        // It ended inside what looked like a preamble: those bytes were output after all.
+        this.endPreamble(undefined)
+        const held = this.head
+        this.head = undefined
+        if (held && !this.destroyed) {
+          this.received += held.length
+          this.push(held)
+        }
+      }
       if (this.destroyed) return
       if (code === 0 || (signal && this.received > 0)) {
         this.push(null)
@@ -63,6 +89,36 @@ export class CommandConnection extends Duplex {
     })
     this.waiting?.()
     this.waiting = undefined
+  }
+
+  /** What of `data` belongs to the stream once a leading preamble line (if any) is taken off. */
+  private takePreamble(data: Buffer): Buffer {
+    const {marker} = this.preamble!
+    const head = this.head ? Buffer.concat([this.head, data]) : data
+    this.head = undefined
+    const prefix = head.subarray(0, marker.length).toString('latin1')
+    if (!marker.startsWith(prefix)) {
+      this.endPreamble(undefined)
+      return head
+    }
+    const newline = head.indexOf(0x0a)
+    if (prefix.length < marker.length || newline === -1) {
+      // A line is one short write in practice; waiting for the rest is bounded all the same.
+      if (head.length > STDERR_TAIL) {
+        this.endPreamble(undefined)
+        return head
+      }
+      this.head = head
+      return Buffer.alloc(0)
+    }
+    this.endPreamble(head.subarray(marker.length, newline).toString('utf8').trim())
+    return head.subarray(newline + 1)
+  }
+
+  private endPreamble(line: string | undefined): void {
+    const preamble = this.preamble
+    this.preamble = undefined
+    preamble?.onLine(line)
   }
 
   override _read(): void {

@@ -170,10 +170,10 @@ export class DockerApi {
     await this.http.request({method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body: {Detach: true, Tty: tty}})
   }
 
-  startExec(execId: string, tty: boolean, consoleSize?: [number, number]): Promise<Hijacked> {
+  async startExec(execId: string, tty: boolean, consoleSize?: [number, number]): Promise<Hijacked> {
     const body: Record<string, unknown> = {Detach: false, Tty: tty}
     if (consoleSize) body.ConsoleSize = consoleSize
-    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body}, this.spare?.take())
+    return hijack(this.host, {method: 'POST', path: this.path(`/exec/${encodeURIComponent(execId)}/start`), body}, await this.spare?.take())
   }
 
   inspectExec(execId: string): Promise<ExecInspectInfo> {
@@ -186,13 +186,13 @@ export class DockerApi {
   }
 
   /** Attach carries its options in the query and no body: a body is read as stdin by some daemons. */
-  attach(container: string, query: AttachQuery): Promise<Hijacked> {
+  async attach(container: string, query: AttachQuery): Promise<Hijacked> {
     const params = new URLSearchParams()
     for (const key of ['logs', 'stream', 'stdin', 'stdout', 'stderr'] as const) {
       if (query[key] !== undefined) params.set(key, query[key] ? '1' : '0')
     }
     if (query.detachKeys) params.set('detachKeys', query.detachKeys)
-    return hijack(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/attach?${params}`)}, this.spare?.take())
+    return hijack(this.host, {method: 'POST', path: this.path(`/containers/${encodeURIComponent(container)}/attach?${params}`)}, await this.spare?.take())
   }
 
   /**

@@ -1,27 +1,33 @@
 // A connection dialed ahead for a hijack that will come, where a dial is costly (a TLS handshake; over
-// ssh a remote session and `docker system dial-stdio`): its set-up then overlaps the calls before the
-// hijack (ping, inspect, exec create) instead of following them. The Docker CLI dials its hijack only
-// when it sends it, so over ssh it pays two session set-ups one after the other.
+// ssh a forwarded channel once the master is up, see ssh-forward): its set-up then overlaps the calls
+// before the hijack (ping, inspect, exec create) instead of following them. The Docker CLI dials its
+// hijack only when it sends it.
 import type {Socket} from 'node:net'
 import {dial} from './dial.js'
 import type {DockerHost} from './host.js'
+import {dialSshSoon} from './ssh.js'
 
 export class SpareConnection {
-  private socket: Socket | undefined
+  private socket: Promise<Socket | undefined> | undefined
+  private closed = false
   /** A failure while waiting is kept quiet: the hijack then dials afresh and reports its own error. */
   private readonly ignore = (): void => {}
 
   constructor(host: DockerHost) {
-    const socket = dial(host)
-    socket.on('error', this.ignore)
-    socket.unref() // unused (the exec was never created), it must not keep the process alive
-    this.socket = socket
+    const dialed = host.kind === 'ssh' ? dialSshSoon(host) : Promise.resolve(dial(host))
+    this.socket = dialed.then((socket) => {
+      socket.on('error', this.ignore)
+      socket.unref() // unused (the exec was never created), it must not keep the process alive
+      if (this.closed) socket.destroy()
+      return socket
+    }, () => undefined)
   }
 
   /** The connection, once, if it is still open both ways; undefined otherwise. */
-  take(): Socket | undefined {
-    const socket = this.socket
+  async take(): Promise<Socket | undefined> {
+    const pending = this.socket
     this.socket = undefined
+    const socket = await pending
     if (!socket) return undefined
     socket.off('error', this.ignore)
     if (socket.destroyed || !socket.readable || !socket.writable) {
@@ -33,7 +39,8 @@ export class SpareConnection {
   }
 
   close(): void {
-    this.socket?.destroy()
+    this.closed = true
+    void this.socket?.then((socket) => socket?.destroy())
     this.socket = undefined
   }
 }

@@ -8,8 +8,10 @@ import {existsSync, mkdtempSync, rmSync, watch, type FSWatcher} from 'node:fs'
 import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import net from 'node:net'
 import {CommandConnection} from './command-connection.js'
 import type {DockerHost} from './host.js'
+import {ENDPOINT_MARKER, openForward, remoteSocketPath} from './ssh-forward.js'
 import {spawnTied} from './tied-child.js'
 
 type SshHost = Extract<DockerHost, {kind: 'ssh'}>
@@ -22,11 +24,23 @@ export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
-/** `ssh` arguments for one connection to `host`, `extra` options placed before the host. */
-export function sshArgs(host: SshHost, extra: readonly string[] = []): string[] {
-  const remote = host.socketPath
+/** Docker's remote command: `docker system dial-stdio`, with the URL's socket when it names one. */
+function dialStdioCommand(host: SshHost): string[] {
+  return host.socketPath
     ? ['docker', shellQuote(`--host=unix://${host.socketPath}`), 'system', 'dial-stdio']
     : ['docker', 'system', 'dial-stdio']
+}
+
+/**
+ * The master's remote command when the URL names no socket: the remote `docker` first says which
+ * endpoint it uses (DOCKER_HOST or its context, as dial-stdio resolves it), then runs dial-stdio.
+ */
+function reportingDialStdioCommand(): string[] {
+  return ['docker', 'context', 'inspect', '--format', shellQuote(`${ENDPOINT_MARKER}{{.Endpoints.docker.Host}}`), ';', 'exec', 'docker', 'system', 'dial-stdio']
+}
+
+/** `ssh` arguments for one connection to `host`, `extra` options placed before the host. */
+export function sshArgs(host: SshHost, extra: readonly string[] = [], remote: readonly string[] = dialStdioCommand(host)): string[] {
   return [
     ...(host.user !== undefined ? ['-l', host.user] : []),
     ...(host.port !== undefined ? ['-p', String(host.port)] : []),
@@ -87,13 +101,23 @@ class SshHostConnections {
   /** Settles once the master is up (its control socket exists, or it answered) or gone; later connections wait for it. */
   private masterUp: Promise<void> | undefined
   private masterAlive = false
+  /** Settles once the forward to the remote daemon works (its local socket) or will not be used. */
+  private forward: Promise<string | undefined> | undefined
+  private forwardPath: string | undefined
 
   constructor(private readonly host: SshHost) {}
 
   dial(): Socket {
     if (!this.masterAlive || !this.controlPath || !this.masterUp) return this.dialMaster()
+    if (this.forwardPath) return net.connect({path: this.forwardPath})
     const args = sshArgs(this.host, ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`])
     return new CommandConnection(`ssh ${this.host.url}`, this.masterUp, () => spawnSsh(args)).asSocket()
+  }
+
+  /** A connection for later in the run: through the forward if it comes to work, else as dial() does. */
+  async dialSoon(): Promise<Socket> {
+    if (this.masterAlive && this.forward) await this.forward
+    return this.dial()
   }
 
   /** The first connection: a full handshake, and the master every later connection multiplexes over. */
@@ -103,11 +127,21 @@ class SshHostConnections {
     const controlPath = join(dir, 'master')
     this.controlPath = controlPath
     this.masterAlive = true
-    const args = sshArgs(this.host, ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=no'])
+    const discover = this.host.socketPath === undefined
+    const args = sshArgs(this.host, ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=no'],
+      discover ? reportingDialStdioCommand() : dialStdioCommand(this.host))
     let up: () => void = () => {}
     this.masterUp = new Promise((resolve) => {
       up = resolve
     })
+    let reported: (endpoint: string | undefined) => void = () => {}
+    const remoteSocket = discover
+      ? new Promise<string | undefined>((resolve) => {
+        reported = (endpoint) => resolve(remoteSocketPath(endpoint))
+      })
+      : Promise.resolve(this.host.socketPath)
+    this.forward = this.openForward(dir, controlPath, remoteSocket)
+    const preamble = discover ? {marker: ENDPOINT_MARKER, onLine: reported} : undefined
     const connection = new CommandConnection(`ssh ${this.host.url}`, Promise.resolve(), () => {
       // The master opens its control socket once logged in, before its own session starts (a remote
       // shell and dial-stdio, often the slower part): later connections start from then, in parallel.
@@ -117,18 +151,35 @@ class SshHostConnections {
       child.stdout!.once('data', up)
       child.once('exit', stopWatching)
       child.once('exit', () => {
-        if (this.controlPath === controlPath) this.masterAlive = false
+        reported(undefined)
+        if (this.controlPath === controlPath) {
+          this.masterAlive = false
+          this.forwardPath = undefined
+        }
         rmSync(dir, {recursive: true, force: true})
         controlDirs.delete(dir)
         up()
       })
       child.once('error', () => {
         this.masterAlive = false
+        reported(undefined)
         up()
       })
       return child
-    })
+    }, preamble)
     return connection.asSocket()
+  }
+
+  /** Once the master is up and the remote socket known, forwards `<dir>/daemon.sock` to it. */
+  private async openForward(dir: string, controlPath: string, remoteSocket: Promise<string | undefined>): Promise<string | undefined> {
+    const [, remote] = await Promise.all([this.masterUp, remoteSocket])
+    if (!remote || !this.masterAlive || this.controlPath !== controlPath) return undefined
+    const local = join(dir, 'daemon.sock')
+    const args = sshArgs(this.host, ['-o', `ControlPath=${controlPath}`, '-O', 'forward', '-L', `${local}:${remote}`], [])
+    const works = await openForward((a) => spawnSsh(a), args, local)
+    if (!works || !this.masterAlive || this.controlPath !== controlPath) return undefined
+    this.forwardPath = local
+    return local
   }
 }
 
@@ -155,14 +206,23 @@ function whenCreated(dir: string, path: string, then: () => void): () => void {
 
 const hosts = new Map<string, SshHostConnections>()
 
-/** A fresh connection to an ssh:// daemon (one multiplexed ssh session per connection). */
-export function dialSsh(host: SshHost): Socket {
+function connectionsTo(host: SshHost): SshHostConnections {
   let connections = hosts.get(host.url)
   if (!connections) {
     connections = new SshHostConnections(host)
     hosts.set(host.url, connections)
   }
-  return connections.dial()
+  return connections
+}
+
+/** A fresh connection to an ssh:// daemon: a forwarded channel, or a multiplexed dial-stdio session. */
+export function dialSsh(host: SshHost): Socket {
+  return connectionsTo(host).dial()
+}
+
+/** A fresh connection for later in the run: waits to know whether the forward works (see ssh-forward). */
+export function dialSshSoon(host: SshHost): Promise<Socket> {
+  return connectionsTo(host).dialSoon()
 }
 
 /** Ends every ssh process this run started (the process's exit does this by itself). */

@@ -28,17 +28,28 @@ else {
   await dockerd.run('box', {cmd: ['sleep', '1000000'], openStdin: true})
   mkdirSync(join(dir, 'ssh'))
   const sshd = await startSshd(t, join(dir, 'ssh'), dockerd.host)
+  // A server that refuses forwards: hijack keeps Docker's way (a dial-stdio session per connection).
+  mkdirSync(join(dir, 'ssh-noforward'))
+  const sshdNoForward = await startSshd(t, join(dir, 'ssh-noforward'), dockerd.host, {forwarding: false})
   const tlsHost = `tcp://127.0.0.1:${tlsPort}`
   const tlsFlags = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey]
 
   interface Transport {
     name: string
+    /** For container names. */
+    id: string
     /** Global flags for both CLIs. */
     flags: string[]
     env: NodeJS.ProcessEnv
   }
-  const transports: Transport[] = [{name: 'TLS', flags: ['-H', tlsHost, ...tlsFlags], env: {}}]
-  if (sshd) transports.push({name: 'ssh', flags: ['-H', sshd.url], env: sshd.env})
+  const transports: Transport[] = [{name: 'TLS', id: 'tls', flags: ['-H', tlsHost, ...tlsFlags], env: {}}]
+  if (sshd) {
+    transports.push({name: 'ssh', id: 'ssh', flags: ['-H', sshd.url], env: sshd.env})
+    // The socket named in the URL: docker runs `docker --host=unix://<path> system dial-stdio`; hijack
+    // forwards to it without asking the remote docker first.
+    transports.push({name: 'ssh with the socket in the URL', id: 'ssh-path', flags: ['-H', `${sshd.url}${new URL(dockerd.host).pathname}`], env: sshd.env})
+  }
+  if (sshdNoForward) transports.push({name: 'ssh to a server that refuses forwards', id: 'ssh-noforward', flags: ['-H', sshdNoForward.url], env: sshdNoForward.env})
 
   for (const transport of transports) {
     t.test(`exec over ${transport.name}, side by side with docker`, async (t) => {
@@ -79,7 +90,7 @@ else {
     })
 
     t.test(`attach over ${transport.name}`, async (t) => {
-      const name = `once-${transport.name.toLowerCase()}`
+      const name = `once-${transport.id}`
       await dockerd.run(name, {cmd: ['sh', '-c', 'cat; echo done'], openStdin: true, stdinOnce: true})
       const r = await hijack([...transport.flags, 'attach', name], {input: 'hello\n', env: transport.env})
       t.equal(r.code, 0, r.stderr.toString())
@@ -147,6 +158,15 @@ else {
     t.comment(`one exec: hijack ${mine[0]} ssh logins and ${mine[1]} dial-stdio; docker ${docker[0]} and ${docker[1]}`)
     t.equal(mine[0], 1, 'one ssh handshake for the whole run')
     t.ok(mine[1] <= docker[1], 'no more remote dial-stdio processes than docker starts')
+    t.equal(mine[1], 1, 'one dial-stdio: the hijack went over a channel forwarded by the master')
+    if (sshdNoForward) {
+      const before = [sshdNoForward.logins(), sshdNoForward.dialStdios()]
+      const refused = await hijack(['-H', sshdNoForward.url, 'exec', 'box', 'true'], {env: sshdNoForward.env})
+      t.equal(refused.code, 0, refused.stderr.toString())
+      const counts = [sshdNoForward.logins() - before[0], sshdNoForward.dialStdios() - before[1]]
+      t.comment(`one exec where forwards are refused: ${counts[0]} ssh logins and ${counts[1]} dial-stdio`)
+      t.same(counts, [1, 2], 'forward refused: one handshake, a dial-stdio session per connection as docker')
+    }
 
     const wrongKey = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.wrongKeyEnv})
     t.equal(wrongKey.code, 1)
@@ -171,7 +191,7 @@ else {
       if (how !== 'exit') run.child.kill(how)
       const result = await run.done
       clearInterval(watch)
-      t.ok(pids.size >= 2, `${how}: saw the run's ssh processes (${[...pids].join(', ')})`)
+      t.ok(pids.size >= 1, `${how}: saw the run's ssh processes (${[...pids].join(', ')})`)
       t.equal(how === 'exit' ? result.code : result.signal, how === 'exit' ? 0 : how, `${how}: ended as expected`)
       // A hang guard, not a speed check: the sleep in the container would end ssh only after 30 s.
       const deadline = Date.now() + 10_000

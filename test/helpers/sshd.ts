@@ -39,8 +39,11 @@ function sshWrapper(dir: string, name: string, config: string): string {
   return bin
 }
 
-/** Starts sshd (stopped by pid in t's teardown); undefined when it cannot (a failure under CI=true). */
-export async function startSshd(t: TapLike, dir: string, dockerHost: string): Promise<TestSshd | undefined> {
+/**
+ * Starts sshd (stopped by pid in t's teardown); undefined when it cannot (a failure under CI=true).
+ * `forwarding: false` refuses forwards to unix sockets, as some servers do.
+ */
+export async function startSshd(t: TapLike, dir: string, dockerHost: string, {forwarding = true} = {}): Promise<TestSshd | undefined> {
   if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/ssh')) {
     if (process.env.CI === 'true') t.fail('openssh-server/openssh-client missing', {})
     else t.comment('SKIP: no /usr/sbin/sshd')
@@ -61,7 +64,7 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string): Pr
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'StrictModes no', 'PasswordAuthentication no',
     'KbdInteractiveAuthentication no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'UseDNS no', 'MaxSessions 64',
-    'LogLevel VERBOSE', `SetEnv DOCKER_HOST=${dockerHost} PATH=${remoteBin}:/usr/bin:/bin DOCKER_CLI_HINTS=false`, '',
+    'LogLevel VERBOSE', `AllowStreamLocalForwarding ${forwarding ? 'yes' : 'no'}`, `SetEnv DOCKER_HOST=${dockerHost} PATH=${remoteBin}:/usr/bin:/bin DOCKER_CLI_HINTS=false`, '',
   ].join('\n'))
   const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`)

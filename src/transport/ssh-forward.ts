@@ -1,0 +1,54 @@
+// Beyond Docker over ssh: every connection after the run's first one goes through a local forward on the
+// ssh master (`ssh -O forward -L local.sock:remote.sock`), a channel of the connection already made,
+// instead of a new remote session that starts the user's shell and `docker system dial-stdio` each
+// time (that start, not the handshake, is most of a connection's cost on a host with a busy shell rc).
+// It needs the remote daemon's unix socket: the URL's path, or what the remote `docker` reports in the
+// first session just before it runs dial-stdio. Anything else (a remote TCP or ssh endpoint, a refused
+// forward) keeps Docker's way: one dial-stdio session per connection.
+import {spawn} from 'node:child_process'
+import net from 'node:net'
+
+/** Starts the line the master's session prints before its stream, when the URL names no socket. */
+export const ENDPOINT_MARKER = 'hijack-endpoint '
+
+/** The remote socket path of an endpoint the remote `docker` reported, if it is a unix socket. */
+export function remoteSocketPath(endpoint: string | undefined): string | undefined {
+  return endpoint?.startsWith('unix:///') ? endpoint.slice('unix://'.length) : undefined
+}
+
+/** How long opening and checking a forward may take before dial-stdio sessions are used instead. */
+const FORWARD_CHECK_MS = 10_000
+
+/**
+ * Opens the forward with `ssh <args> -O forward -L local:remote` (through the master's control
+ * socket) and checks that a daemon answers through it; resolves false on any failure.
+ */
+export async function openForward(run: (args: string[]) => ReturnType<typeof spawn>, forwardArgs: string[], localPath: string): Promise<boolean> {
+  const opened = await new Promise<boolean>((resolve) => {
+    const child = run(forwardArgs)
+    child.on('error', () => resolve(false))
+    child.on('close', (code) => resolve(code === 0))
+  })
+  return opened && answersPing(localPath)
+}
+
+/** Whether a Docker daemon answers `GET /_ping` on `path` (any HTTP status: something is there). */
+function answersPing(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({path})
+    let answer = ''
+    const done = (ok: boolean): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), FORWARD_CHECK_MS)
+    socket.on('error', () => done(false))
+    socket.on('close', () => done(/^HTTP\/1\.\d \d{3}/.test(answer)))
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
+      if (answer.includes('\r\n')) done(/^HTTP\/1\.\d \d{3}/.test(answer))
+    })
+    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n')
+  })
+}
