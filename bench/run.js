@@ -136,7 +136,7 @@ const row = (name, metric, unit, results, pick, target) => {
   const h = median(results.hijack.map(pick))
   const d = median(results.docker.map(pick))
   const ratio = h / d
-  rows.push({name, metric, unit, h, d, ratio, target: target?.(ratio, h)})
+  rows.push({name, metric, unit, h, d, ratio, target: target?.(ratio, h, d)})
 }
 const throughputTarget = (ratio) => ratio <= 1.0 ? 'met (<= 1.0)' : 'not met (<= 1.0)'
 let copy
@@ -243,13 +243,21 @@ if (WITH_REMOTE) {
     ['TLS', {flags: `-H tcp://127.0.0.1:${tlsPort} --tlsverify --tlscacert ${certs.ca} --tlscert ${certs.cert} --tlskey ${certs.key}`, env: {}}],
     ['ssh', {flags: `-H ${sshd.url}`, env: sshd.env}],
   ]
+  // The TLS latency target is Docker's plus our start-up difference on plain sockets, measured here too.
+  const plain = pairs(PAIRS.remoteLatency, 'exec c true over the unix socket', (client) => measureShort(client, 'exec', 'bench true'))
+  const startupGap = median(plain.hijack.map((r) => r.wall)) - median(plain.docker.map((r) => r.wall))
+  row('`exec c true` over the unix socket (for the TLS target)', 'wall', 's', plain, (r) => r.wall)
   const input64 = join(work, 'random-64m')
   sh(`head -c ${64 * MiB} ${input} > ${input64}`)
   const digest64 = sh(`sha256sum < ${input64}`)
   for (const [name, remote] of remotes) {
     endpoint = remote
     const lat = pairs(PAIRS.remoteLatency, `exec c true over ${name}`, (client) => measureShort(client, 'exec', 'bench true'))
-    const target = name === 'ssh' ? (ratio) => ratio <= 0.6 ? 'met (<= 0.6)' : 'not met (<= 0.6)' : undefined
+    const tlsTarget = (ratio, h, d) => {
+      const limit = d + startupGap
+      return `${h <= limit ? 'met' : 'not met'} (<= docker + ${(startupGap * 1000).toFixed(0)} ms start-up gap = ${limit.toFixed(3)})`
+    }
+    const target = name === 'ssh' ? (ratio) => ratio <= 0.6 ? 'met (<= 0.6)' : 'not met (<= 0.6)' : tlsTarget
     row(`\`exec c true\` over ${name}`, 'wall', 's', lat, (r) => r.wall, target)
     if (name === 'ssh') {
       // ssh handshakes one run makes, read from sshd's log: hijack's, then docker's.

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type {DockerHost} from './host.js'
-import {dialSsh} from './ssh.js'
+import {dialSsh, dialSshSoon} from './ssh.js'
 
 /** Docker's dialer gives up after 32 s; so do we, instead of the kernel's minutes. */
 export const CONNECT_TIMEOUT_MS = 32_000
@@ -30,6 +30,14 @@ export function dial(host: DockerHost): net.Socket {
   })
   socket.once(host.kind === 'tcp' && host.tls ? 'secureConnect' : 'connect', () => socket.setTimeout(0))
   return socket
+}
+
+/**
+ * dial(), except that over ssh a connection waits, while the run's first one is starting, to learn
+ * whether it can be a channel forwarded by the master rather than a remote session of its own.
+ */
+export async function dialSoon(host: DockerHost): Promise<net.Socket> {
+  return host.kind === 'ssh' ? dialSshSoon(host) : dial(host)
 }
 
 function dialTls(host: Extract<DockerHost, {kind: 'tcp'}>, config: NonNullable<Extract<DockerHost, {kind: 'tcp'}>['tls']>): tls.TLSSocket {

@@ -1,5 +1,5 @@
 import type {Socket} from 'node:net'
-import {dial, prepareHijackedSocket} from './dial.js'
+import {dialSoon, prepareHijackedSocket} from './dial.js'
 import {DaemonError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {plainHttpToTlsPort} from './tls-errors.js'
@@ -20,7 +20,7 @@ export interface Hijacked {
 export async function hijack(host: DockerHost, options: RequestOptions, dialed?: Socket): Promise<Hijacked> {
   const upgrade = {...options, headers: {...options.headers, Connection: 'Upgrade', Upgrade: 'tcp'}}
   const request = formatRequest(host, upgrade) // a bad request line throws before anything is dialed
-  const socket = dialed ?? dial(host)
+  const socket = dialed ?? await dialSoon(host)
   const {head, body} = await exchange(host, socket, request, upgrade, {reused: false, onUpgrade: prepareHijackedSocket})
   if (head.statusCode === 101) return {socket, headers: head.headers}
   if (isSuccess(head.statusCode)) {

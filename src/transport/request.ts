@@ -1,5 +1,5 @@
 import type {Socket} from 'node:net'
-import {costlyDial, dial} from './dial.js'
+import {costlyDial, dialSoon} from './dial.js'
 import {ConnectError, DaemonError, HijackError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ResponseParser, type ResponseHead} from './http-response.js'
@@ -242,10 +242,10 @@ export class HttpClient {
     // any request takes an idle connection, as Go's client does: a run's calls come milliseconds apart.
     const reused = isRepeatable(options) || costlyDial(this.host) ? this.takeIdle() : undefined
     try {
-      answer = await this.exchangeOn(reused ?? dial(this.host), request, options, reused !== undefined)
+      answer = await this.exchangeOn(reused ?? await dialSoon(this.host), request, options, reused !== undefined)
     } catch (error) {
       if (!(error instanceof StaleConnection)) throw error
-      answer = await this.exchangeOn(dial(this.host), request, options, false)
+      answer = await this.exchangeOn(await dialSoon(this.host), request, options, false)
     }
     const {head, body} = answer
     if (!isSuccess(head.statusCode)) {

@@ -3,9 +3,8 @@
 // before the hijack (ping, inspect, exec create) instead of following them. The Docker CLI dials its
 // hijack only when it sends it.
 import type {Socket} from 'node:net'
-import {dial} from './dial.js'
+import {dialSoon} from './dial.js'
 import type {DockerHost} from './host.js'
-import {dialSshSoon} from './ssh.js'
 
 export class SpareConnection {
   private socket: Promise<Socket | undefined> | undefined
@@ -14,7 +13,7 @@ export class SpareConnection {
   private readonly ignore = (): void => {}
 
   constructor(host: DockerHost) {
-    const dialed = host.kind === 'ssh' ? dialSshSoon(host) : Promise.resolve(dial(host))
+    const dialed = dialSoon(host)
     this.socket = dialed.then((socket) => {
       socket.on('error', this.ignore)
       socket.unref() // unused (the exec was never created), it must not keep the process alive

@@ -137,7 +137,12 @@ class SshHostConnections {
     let reported: (endpoint: string | undefined) => void = () => {}
     const remoteSocket = discover
       ? new Promise<string | undefined>((resolve) => {
-        reported = (endpoint) => resolve(remoteSocketPath(endpoint))
+        // Connections waiting to learn whether they can be forwarded do not wait past ssh's own timeout.
+        const timer = setTimeout(() => resolve(undefined), 30_000).unref()
+        reported = (endpoint) => {
+          clearTimeout(timer)
+          resolve(remoteSocketPath(endpoint))
+        }
       })
       : Promise.resolve(this.host.socketPath)
     this.forward = this.openForward(dir, controlPath, remoteSocket)
