@@ -8,9 +8,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {hijackArgv} from '../scripts/hijack-bin.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const hijackBin = join(root, 'bin', 'run.cjs')
 const ROUNDS = Number(process.env.BENCH_PAIRS ?? 30)
 
 const env = {...process.env}
@@ -51,7 +51,7 @@ function time(command) {
   return {wall, cpu: user + sys}
 }
 
-const clients = [['docker', `docker -H ${host} exec bench true`], ...lines.map(([line, node]) => [`hijack on Node ${line}`, `${q(node)} ${q(hijackBin)} exec -H ${host} bench true`])]
+const clients = [['docker', `docker -H ${host} exec bench true`], ...lines.map(([line, node]) => [`hijack on Node ${line}`, `${[node, ...hijackArgv()].map(q).join(' ')} exec -H ${host} bench true`])]
 const bare = lines.map(([line, node]) => [`node -e 0 on Node ${line}`, `${q(node)} -e 0`])
 const results = Object.fromEntries([...clients, ...bare].map(([name]) => [name, []]))
 for (let i = 0; i < ROUNDS; i++) {

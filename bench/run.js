@@ -9,9 +9,12 @@ import os from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {freePort, makeCerts, startSshd} from './remote-endpoints.js'
+import {hijackArgv} from '../scripts/hijack-bin.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const hijackBin = join(root, 'bin', 'run.cjs')
+// hijack as a user's `hijack` runs it: this node, with the bin's own node flags.
+const hijackCmd = [process.execPath, ...hijackArgv()]
+const hijackShell = hijackCmd.map((a) => shellQuote(a)).join(' ')
 const MiB = 1024 * 1024
 // BENCH_ONLY=remote runs only the TLS and ssh rows; BENCH_REMOTE=0 leaves them out.
 const ONLY_REMOTE = process.env.BENCH_ONLY === 'remote'
@@ -59,8 +62,8 @@ const daemonVersion = docker('version', '--format', '{{.Server.Version}} (API {{
 let fanoutTable = ''
 if (!ONLY_REMOTE) {
   const {benchFanoutExec, benchFanoutMemory, fanoutRows} = await import('./fanout.js')
-  const fanoutExec = benchFanoutExec({env, host, hijack: `${shellQuote(process.execPath)} ${shellQuote(hijackBin)}`, docker, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 5)})
-  const fanoutMemory = await benchFanoutMemory({env, hijackCmd: [process.execPath, hijackBin], runs: 3})
+  const fanoutExec = benchFanoutExec({env, host, hijack: hijackShell, docker, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 5)})
+  const fanoutMemory = await benchFanoutMemory({env, hijackCmd, runs: 3})
   fanoutTable = fanoutRows(fanoutExec, fanoutMemory)
   console.error('bench: fan-out: done')
 }
@@ -82,7 +85,7 @@ const local = {flags: `-H ${host}`, env: {}}
 let endpoint = local
 // hijack takes global flags after the command name too; put them there so both see the same words otherwise.
 const cli = (client, command, rest) => client === 'hijack'
-  ? `${shellQuote(process.execPath)} ${shellQuote(hijackBin)} ${command} ${endpoint.flags} ${rest}`
+  ? `${hijackShell} ${command} ${endpoint.flags} ${rest}`
   : `docker ${endpoint.flags} ${command} ${rest}`
 
 function shellQuote(s) {
@@ -190,7 +193,7 @@ if (!ONLY_REMOTE) {
   function firstByte(client) {
     return new Promise((resolve, reject) => {
       const [cmd, ...args] = client === 'hijack'
-        ? [process.execPath, hijackBin, 'attach', '-H', host, '--no-stdin', '--sig-proxy=false', 'ticker']
+        ? [...hijackCmd, 'attach', '-H', host, '--no-stdin', '--sig-proxy=false', 'ticker']
         : ['docker', '-H', host, 'attach', '--no-stdin', '--sig-proxy=false', 'ticker']
       const started = performance.now()
       const child = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']})
@@ -221,7 +224,7 @@ if (!ONLY_REMOTE) {
 
   // Where the CPU goes: one profiled 256 MiB copy.
   const profDir = join(work, 'prof')
-  sh(`${shellQuote(process.execPath)} --cpu-prof --cpu-prof-dir=${profDir} ${shellQuote(hijackBin)} exec -H ${host} -i bench cat < ${input} | sha256sum`)
+  sh(`${shellQuote(process.execPath)} --cpu-prof --cpu-prof-dir=${profDir} ${hijackArgv().map((a) => shellQuote(a)).join(' ')} exec -H ${host} -i bench cat < ${input} | sha256sum`)
   const profile = JSON.parse(readFileSync(join(profDir, readdirSync(profDir)[0]), 'utf8'))
   const selfByFunction = new Map()
   const counts = new Map()

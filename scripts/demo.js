@@ -3,10 +3,9 @@
 // Needs nothing but this package (no Docker): the mock's containers run built-in programs or local commands.
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {fileURLToPath} from 'node:url'
 import {startMockDaemon} from '../dist/mock-daemon/index.js'
+import {hijackArgv} from './hijack-bin.js'
 
-const bin = fileURLToPath(new URL('../bin/run.cjs', import.meta.url))
 const env = {...process.env}
 delete env.NODE_EXTRA_CA_CERTS
 delete env.NODE_OPTIONS
@@ -22,7 +21,7 @@ const daemon = await startMockDaemon({
 
 function hijack(args, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'exec', '-H', daemon.url, ...args], {env})
+    const child = spawn(process.execPath, [...hijackArgv(), 'exec', '-H', daemon.url, ...args], {env})
     const out = []
     const err = []
     child.stdout.on('data', (c) => out.push(c))
