@@ -8,6 +8,8 @@ import {SshError} from './errors.js'
 
 /** What is kept of a child's stderr for the error message: its last bytes (a bounded buffer). */
 const STDERR_TAIL = 4096
+/** The longest preamble line waited for; past it the bytes are the stream's. */
+const PREAMBLE_MAX = 4096
 
 export class CommandConnection extends Duplex {
   private child: ChildProcess | undefined
@@ -17,10 +19,6 @@ export class CommandConnection extends Duplex {
   private stderr = ''
   private received = 0
 
-  /**
-   * `start` runs once `after` settles (an ssh mux client must wait until its master is up); `describe`
-   * names the command in error messages.
-   */
   /** Bytes held back while a preamble may still be arriving. */
   private head: Buffer | undefined
 
@@ -104,7 +102,7 @@ export class CommandConnection extends Duplex {
     const newline = head.indexOf(0x0a)
     if (prefix.length < marker.length || newline === -1) {
       // A line is one short write in practice; waiting for the rest is bounded all the same.
-      if (head.length > STDERR_TAIL) {
+      if (head.length > PREAMBLE_MAX) {
         this.endPreamble(undefined)
         return head
       }

@@ -95,13 +95,15 @@ export class DockerApi {
 
   /**
    * `hijackAhead`: a hijack will follow, so where dialing is costly its connection is dialed now, after
-   * the ping's (over ssh the first connection is the master the others ride on).
+   * the ping's (negotiateApiVersion dials synchronously; over ssh that first connection is the master).
    */
   static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env, {hijackAhead = false} = {}): Promise<DockerApi> {
     const http = new HttpClient(host)
     const fixed = fixedApiVersion(env)
     const ping = fixed ? undefined : negotiateApiVersion(http)
-    const spare = hijackAhead && costlyDial(host) ? new SpareConnection(host) : undefined
+    // Only behind the ping's connection: over ssh the first connection is the master, which must be
+    // a connection the run waits on, never a spare (unref'd, it would let the process end).
+    const spare = hijackAhead && ping && costlyDial(host) ? new SpareConnection(host) : undefined
     if (!ping) return new DockerApi(host, fixed!, http, false, spare)
     try {
       const {apiVersion, podman} = await ping

@@ -5,7 +5,7 @@
 // It needs the remote daemon's unix socket: the URL's path, or what the remote `docker` reports in the
 // first session just before it runs dial-stdio. Anything else (a remote TCP or ssh endpoint, a refused
 // forward) keeps Docker's way: one dial-stdio session per connection.
-import {spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
 
 /** Starts the line the master's session prints before its stream, when the URL names no socket. */
@@ -16,18 +16,26 @@ export function remoteSocketPath(endpoint: string | undefined): string | undefin
   return endpoint?.startsWith('unix:///') ? endpoint.slice('unix://'.length) : undefined
 }
 
-/** How long opening and checking a forward may take before dial-stdio sessions are used instead. */
+/** How long opening, then checking, a forward may take before dial-stdio sessions are used instead. */
 const FORWARD_CHECK_MS = 10_000
 
 /**
  * Opens the forward with `ssh <args> -O forward -L local:remote` (through the master's control
  * socket) and checks that a daemon answers through it; resolves false on any failure.
  */
-export async function openForward(run: (args: string[]) => ReturnType<typeof spawn>, forwardArgs: string[], localPath: string): Promise<boolean> {
+export async function openForward(run: (args: string[]) => ChildProcess, forwardArgs: string[], localPath: string): Promise<boolean> {
   const opened = await new Promise<boolean>((resolve) => {
     const child = run(forwardArgs)
-    child.on('error', () => resolve(false))
-    child.on('close', (code) => resolve(code === 0))
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM')
+      resolve(false)
+    }, FORWARD_CHECK_MS)
+    const done = (ok: boolean): void => {
+      clearTimeout(timer)
+      resolve(ok)
+    }
+    child.on('error', () => done(false))
+    child.on('close', (code) => done(code === 0))
   })
   return opened && answersPing(localPath)
 }

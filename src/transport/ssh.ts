@@ -5,11 +5,11 @@
 // one handshake. Everything is torn down when the process exits; nothing is left running.
 import type {ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, watch, type FSWatcher} from 'node:fs'
-import type {Socket} from 'node:net'
+import net, {type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import net from 'node:net'
 import {CommandConnection} from './command-connection.js'
+import {SshError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ENDPOINT_MARKER, openForward, remoteSocketPath} from './ssh-forward.js'
 import {spawnTied} from './tied-child.js'
@@ -34,9 +34,11 @@ function dialStdioCommand(host: SshHost): string[] {
 /**
  * The master's remote command when the URL names no socket: the remote `docker` first says which
  * endpoint it uses (DOCKER_HOST or its context, as dial-stdio resolves it), then runs dial-stdio.
+ * Double quotes and `&&` mean the same to sh, bash, zsh, fish, csh, cmd.exe and PowerShell 7 (not to
+ * Windows PowerShell 5.1, which has no `&&`: there, name the socket in the URL).
  */
 function reportingDialStdioCommand(): string[] {
-  return ['docker', 'context', 'inspect', '--format', shellQuote(`${ENDPOINT_MARKER}{{.Endpoints.docker.Host}}`), ';', 'exec', 'docker', 'system', 'dial-stdio']
+  return ['docker', 'context', 'inspect', '--format', `"${ENDPOINT_MARKER}{{.Endpoints.docker.Host}}"`, '&&', 'docker', 'system', 'dial-stdio']
 }
 
 /** `ssh` arguments for one connection to `host`, `extra` options placed before the host. */
@@ -104,6 +106,8 @@ class SshHostConnections {
   /** Settles once the forward to the remote daemon works (its local socket) or will not be used. */
   private forward: Promise<string | undefined> | undefined
   private forwardPath: string | undefined
+  /** Settles once the master's connection has closed, with its failure if it failed. */
+  private masterEnded: Promise<Error | undefined> = Promise.resolve(undefined)
 
   constructor(private readonly host: SshHost) {}
 
@@ -114,9 +118,16 @@ class SshHostConnections {
     return new CommandConnection(`ssh ${this.host.url}`, this.masterUp, () => spawnSsh(args)).asSocket()
   }
 
-  /** A connection for later in the run: through the forward if it comes to work, else as dial() does. */
+  /**
+   * A connection for later in the run: through the forward if it comes to work, else as dial() does.
+   * If the master it waited for ended meanwhile (a failed login, a dropped connection), that master's
+   * failure is the answer: a second login would only fail again, or ask for a key touch twice.
+   */
   async dialSoon(): Promise<Socket> {
-    if (this.masterAlive && this.forward) await this.forward
+    if (!this.masterAlive || !this.forward) return this.dial()
+    const ended = this.masterEnded
+    await this.forward
+    if (!this.masterAlive) throw (await ended) ?? new SshError(`ssh ${this.host.url}: the connection ended`)
     return this.dial()
   }
 
@@ -145,8 +156,13 @@ class SshHostConnections {
         }
       })
       : Promise.resolve(this.host.socketPath)
-    this.forward = this.openForward(dir, controlPath, remoteSocket)
+    this.forward = this.startForward(dir, controlPath, remoteSocket)
     const preamble = discover ? {marker: ENDPOINT_MARKER, onLine: reported} : undefined
+    let failure: Error | undefined
+    let ended: (error: Error | undefined) => void = () => {}
+    this.masterEnded = new Promise((resolve) => {
+      ended = resolve
+    })
     const connection = new CommandConnection(`ssh ${this.host.url}`, Promise.resolve(), () => {
       // The master opens its control socket once logged in, before its own session starts (a remote
       // shell and dial-stdio, often the slower part): later connections start from then, in parallel.
@@ -170,13 +186,18 @@ class SshHostConnections {
         reported(undefined)
         up()
       })
+      // The connection turns the child's end into its own error first (on a later tick).
+      child.once('close', () => setImmediate(() => ended(failure)))
       return child
     }, preamble)
+    connection.on('error', (error: Error) => {
+      failure = error
+    })
     return connection.asSocket()
   }
 
   /** Once the master is up and the remote socket known, forwards `<dir>/daemon.sock` to it. */
-  private async openForward(dir: string, controlPath: string, remoteSocket: Promise<string | undefined>): Promise<string | undefined> {
+  private async startForward(dir: string, controlPath: string, remoteSocket: Promise<string | undefined>): Promise<string | undefined> {
     const [, remote] = await Promise.all([this.masterUp, remoteSocket])
     if (!remote || !this.masterAlive || this.controlPath !== controlPath) return undefined
     const local = join(dir, 'daemon.sock')

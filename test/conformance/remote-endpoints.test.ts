@@ -168,9 +168,18 @@ else {
       t.same(counts, [1, 2], 'forward refused: one handshake, a dial-stdio session per connection as docker')
     }
 
+    // A fixed API version skips the ping: the first connection (the master) is then the inspect's.
+    const fixed = await hijack(['-H', sshd.url, 'exec', 'box', 'sh', '-c', 'echo fixed; exit 3'], {env: {...sshd.env, DOCKER_API_VERSION: '1.41'}})
+    t.same([fixed.code, fixed.stdout.toString()], [3, 'fixed\n'], `DOCKER_API_VERSION set: the exec runs (${fixed.stderr})`)
+
+    const connectionsBefore = sshd.connections()
+    const runsBefore = sshd.wrongKeySshRuns()
     const wrongKey = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.wrongKeyEnv})
     t.equal(wrongKey.code, 1)
     t.match(wrongKey.stderr.toString(), /exited with status 255: .*Permission denied \(publickey\)/, 'a wrong key: ssh\'s own words')
+    await new Promise((resolve) => setTimeout(resolve, 500)) // sshd's log catches up
+    t.equal(sshd.connections() - connectionsBefore, 1, 'a failed login is not tried a second time')
+    t.equal(sshd.wrongKeySshRuns() - runsBefore, 1, 'one ssh started: none after the master failed')
     const deadPort = await freePort()
     const dead = await hijack(['-H', `ssh://root@127.0.0.1:${deadPort}`, 'exec', 'box', 'true'], {env: sshd.env})
     t.equal(dead.code, 1)

@@ -19,6 +19,10 @@ export interface TestSshd {
   wrongKeyEnv: NodeJS.ProcessEnv
   /** Completed publickey logins so far. */
   logins(): number
+  /** TCP connections sshd accepted so far (failed logins included). */
+  connections(): number
+  /** `ssh` commands started so far through the wrong-key environment's wrapper. */
+  wrongKeySshRuns(): number
   /** `docker system dial-stdio` processes started on the "remote" side so far. */
   dialStdios(): number
 }
@@ -34,7 +38,7 @@ export async function freePort(): Promise<number> {
 function sshWrapper(dir: string, name: string, config: string): string {
   const bin = join(dir, name)
   mkdirSync(bin)
-  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${config} "$@"\n`)
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\necho "$*" >> ${join(bin, 'runs.log')}\nexec /usr/bin/ssh -F ${config} "$@"\n`)
   chmodSync(join(bin, 'ssh'), 0o755)
   return bin
 }
@@ -113,6 +117,8 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string, {fo
     env: withPath(good),
     wrongKeyEnv: withPath(wrong),
     logins: () => (output.match(/Accepted publickey for root/g) ?? []).length,
+    connections: () => (output.match(/Connection from 127\.0\.0\.1 port \d+ on/g) ?? []).length,
+    wrongKeySshRuns: () => count(join(wrong, 'runs.log'), /./),
     dialStdios: () => count(join(dir, 'dial-stdio.log'), /system dial-stdio/),
   }
 }
