@@ -106,6 +106,10 @@ class SshHostConnections {
   /** Settles once the forward to the remote daemon works (its local socket) or will not be used. */
   private forward: Promise<string | undefined> | undefined
   private forwardPath: string | undefined
+  /** The master ended while connections went through its forward. */
+  private lostForwards = false
+  /** Connections made through the forward so far. */
+  private forwarded = 0
   /** Settles once the master's connection has closed, with its failure if it failed. */
   private masterEnded: Promise<Error | undefined> = Promise.resolve(undefined)
 
@@ -113,7 +117,10 @@ class SshHostConnections {
 
   dial(): Socket {
     if (!this.masterAlive || !this.controlPath || !this.masterUp) return this.dialMaster()
-    if (this.forwardPath) return net.connect({path: this.forwardPath})
+    if (this.forwardPath) {
+      this.forwarded++
+      return net.connect({path: this.forwardPath})
+    }
     const args = sshArgs(this.host, ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`])
     return new CommandConnection(`ssh ${this.host.url}`, this.masterUp, () => spawnSsh(args)).asSocket()
   }
@@ -124,11 +131,18 @@ class SshHostConnections {
    * failure is the answer: a second login would only fail again, or ask for a key touch twice.
    */
   async dialSoon(): Promise<Socket> {
+    // Connections it forwarded were cut with it: their clean EOF hides that, so the run's next call
+    // reports the master's failure (ssh's own words) instead of logging in again as if nothing happened.
+    if (this.lostForwards) throw (await this.masterEnded) ?? this.connectionEnded()
     if (!this.masterAlive || !this.forward) return this.dial()
     const ended = this.masterEnded
     await this.forward
-    if (!this.masterAlive) throw (await ended) ?? new SshError(`ssh ${this.host.url}: the connection ended`)
+    if (!this.masterAlive) throw (await ended) ?? this.connectionEnded()
     return this.dial()
+  }
+
+  private connectionEnded(): SshError {
+    return new SshError(`ssh ${this.host.url}: the ssh connection ended (its output may be cut short)`)
   }
 
   /** The first connection: a full handshake, and the master every later connection multiplexes over. */
@@ -175,6 +189,7 @@ class SshHostConnections {
         reported(undefined)
         if (this.controlPath === controlPath) {
           this.masterAlive = false
+          if (this.forwardPath && this.forwarded > 0) this.lostForwards = true
           this.forwardPath = undefined
         }
         rmSync(dir, {recursive: true, force: true})

@@ -185,6 +185,21 @@ else {
     t.equal(dead.code, 1)
     t.match(dead.stderr.toString(), new RegExp(`port ${deadPort}: Connection refused`), 'a dead port: ssh\'s own words')
 
+    // The master dies mid-session (a dropped connection): the forwarded stream's end looks clean, but the
+    // run must not take it for the command's end; it reports ssh's failure, with the output that came.
+    {
+      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', 'echo started; sleep 30; echo late'], {env: sshd.env})
+      await run.waitForOutput(/started/, 60_000)
+      const [master] = sshChildren(run.child.pid!)
+      t.ok(master, 'the run\'s ssh master is running')
+      if (master) process.kill(master, 'SIGKILL')
+      const result = await run.done
+      t.equal(result.code, 1, 'exit 1')
+      t.equal(result.stdout.toString(), 'started\n', 'the output that came is kept')
+      t.match(result.stderr.toString(), /ssh ssh:\/\/root@127\.0\.0\.1:\d+/, 'ssh is named as the failure')
+      t.notMatch(result.stderr.toString(), /exit code unknown/, 'not taken for the command\'s end')
+    }
+
     // Every ssh process a run starts is gone after it ends: normally, and when killed mid-session by
     // SIGTERM or by SIGKILL (no handler runs: the ssh's own watchdog must end it; the remote command
     // sleeps 30 s so its end cannot be what ends ssh).
