@@ -55,6 +55,11 @@ function dialTls(host: Extract<DockerHost, {kind: 'tcp'}>, config: NonNullable<E
   })
 }
 
+/** Whether a connection kept for later can still carry a request and its answer. */
+export function openBothWays(socket: net.Socket): boolean {
+  return !socket.destroyed && socket.readable && socket.writable
+}
+
 /** What a hijacked socket needs: no inactivity timeout, no Nagle delay, keepalive on TCP. */
 export function prepareHijackedSocket(socket: net.Socket): void {
   socket.setTimeout(0)

@@ -1,5 +1,5 @@
 import type {Socket} from 'node:net'
-import {costlyDial, dialSoon} from './dial.js'
+import {costlyDial, dialSoon, openBothWays} from './dial.js'
 import {ConnectError, DaemonError, HijackError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ResponseParser, type ResponseHead} from './http-response.js'
@@ -283,7 +283,7 @@ export class HttpClient {
     for (const [socket, drop] of this.idle) {
       this.idle.delete(socket)
       socket.off('data', drop).off('end', drop).off('close', drop).off('error', drop)
-      if (!socket.destroyed && socket.readable && socket.writable) return socket
+      if (openBothWays(socket)) return socket
       socket.destroy()
     }
     return undefined

@@ -3,7 +3,7 @@
 // before the hijack (ping, inspect, exec create) instead of following them. The Docker CLI dials its
 // hijack only when it sends it.
 import type {Socket} from 'node:net'
-import {dialSoon} from './dial.js'
+import {dialSoon, openBothWays} from './dial.js'
 import type {DockerHost} from './host.js'
 
 export class SpareConnection {
@@ -29,7 +29,7 @@ export class SpareConnection {
     const socket = await pending
     if (!socket) return undefined
     socket.off('error', this.ignore)
-    if (socket.destroyed || !socket.readable || !socket.writable) {
+    if (!openBothWays(socket)) {
       socket.destroy()
       return undefined
     }
