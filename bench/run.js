@@ -94,8 +94,12 @@ function shellQuote(s) {
 
 /** Runs `pipeline` where CLI is the measured command; GNU time reports its wall, CPU and peak RSS. */
 function measure(client, command, rest, pipeline) {
+  return measureCommand(cli(client, command, rest), pipeline)
+}
+
+function measureCommand(commandLine, pipeline) {
   const timeFile = join(work, 'time')
-  const timed = `/usr/bin/time -f '%e %U %S %M' -o ${timeFile} ${cli(client, command, rest)}`
+  const timed = `/usr/bin/time -f '%e %U %S %M' -o ${timeFile} ${commandLine}`
   const output = execFileSync('bash', ['-o', 'pipefail', '-c', pipeline.replace('CLI', timed)],
     {env: {...env, ...endpoint.env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
   const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
@@ -282,6 +286,24 @@ if (WITH_REMOTE) {
     })
     row(`64 MiB \`exec -i c cat\` over ${name}`, 'wall', 's', bulk, (r) => r.wall, throughputTarget)
     row(`64 MiB \`exec -i c cat\` over ${name}`, 'CPU', 's', bulk, (r) => r.cpu)
+    if (name === 'TLS') {
+      // The floor for any Node client: a bare pipe and demux (bench/tls-floor.js) against docker, alternating.
+      const floorCommand = `${process.execPath} ${join(root, 'bench', 'tls-floor.js')} ${tlsPort} ${certs.dir} bench`
+      const floor = {hijack: [], docker: []}
+      for (let i = 0; i < PAIRS.bulk; i++) {
+        for (const client of ['hijack', 'docker']) {
+          const r = client === 'hijack'
+            ? measureCommand(floorCommand, `CLI < ${input64} | sha256sum`)
+            : measure(client, 'exec', '-i bench cat', `CLI < ${input64} | sha256sum`)
+          check(r.output === digest64, `${client === 'hijack' ? 'tls-floor' : client} cat digest over TLS`)
+          floor[client].push(r)
+        }
+      }
+      console.error('bench: 64 MiB through the bare Node TLS pipe: done')
+      const floorName = '64 MiB over TLS, the least any Node client does (`bench/tls-floor.js`: bare pipe and demux, in the hijack column)'
+      row(floorName, 'wall', 's', floor, (r) => r.wall)
+      row(floorName, 'CPU', 's', floor, (r) => r.cpu)
+    }
   }
   endpoint = local
   sshd.stop() // its pipes would keep the bench from ending

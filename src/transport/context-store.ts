@@ -1,11 +1,12 @@
 // Docker CLI contexts, read from the CLI's own store: $DOCKER_CONFIG/contexts/meta/<sha256(name)>/meta.json
 // holds the endpoint; contexts/tls/<sha256(name)>/docker/ holds its TLS files (docker/cli cli/context/store).
-import {createHash} from 'node:crypto'
+import type crypto from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {EndpointError} from './errors.js'
 import type {TlsConfig} from './host.js'
+import {lazyBuiltin} from './lazy-builtin.js'
 import {readPem} from './tls-config.js'
 
 /** The context name that means "no context": -H, DOCKER_HOST or the default socket, with TLS from flags. */
@@ -35,7 +36,8 @@ export function currentContext(configDir: string): string | undefined {
   }
 }
 
-const contextId = (name: string): string => createHash('sha256').update(name).digest('hex')
+const cryptoModule = lazyBuiltin<typeof crypto>('node:crypto')
+const contextId = (name: string): string => cryptoModule().createHash('sha256').update(name).digest('hex')
 
 /** Reads a named context; a missing one or a broken meta.json is an EndpointError naming it. */
 export function readContext(configDir: string, name: string): DockerContext {

@@ -1,7 +1,10 @@
 import net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 import type {DockerHost} from './host.js'
+import {lazyBuiltin} from './lazy-builtin.js'
 import {dialSsh, dialSshSoon} from './ssh.js'
+
+const tlsModule = lazyBuiltin<typeof tls>('node:tls')
 
 /** Docker's dialer gives up after 32 s; so do we, instead of the kernel's minutes. */
 export const CONNECT_TIMEOUT_MS = 32_000
@@ -43,7 +46,7 @@ export async function dialSoon(host: DockerHost): Promise<net.Socket> {
 function dialTls(host: Extract<DockerHost, {kind: 'tcp'}>, config: NonNullable<Extract<DockerHost, {kind: 'tcp'}>['tls']>): tls.TLSSocket {
   // Keepalive is set on the TCP connection underneath, where it takes effect.
   const tcp = net.connect({host: host.hostname, port: host.port, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS})
-  return tls.connect({
+  return tlsModule().connect({
     socket: tcp,
     host: host.hostname, // the name the certificate is checked against
     ...(net.isIP(host.hostname) === 0 && {servername: host.hostname}), // SNI takes names only

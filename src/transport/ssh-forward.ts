@@ -1,12 +1,13 @@
 // Beyond Docker over ssh: every connection after the run's first one goes through a local forward on the
 // ssh master (`ssh -O forward -L local.sock:remote.sock`), a channel of the connection already made,
-// instead of a new remote session that starts the user's shell and `docker system dial-stdio` each
+// (asked for over its control socket) instead of a new remote session that starts the user's shell and `docker system dial-stdio` each
 // time (that start, not the handshake, is most of a connection's cost on a host with a busy shell rc).
 // It needs the remote daemon's unix socket: the URL's path, or what the remote `docker` reports in the
 // first session just before it runs dial-stdio. Anything else (a remote TCP or ssh endpoint, a refused
 // forward) keeps Docker's way: one dial-stdio session per connection.
 import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
+import {requestLocalForward} from './ssh-mux.js'
 
 /** Starts the line the master's session prints before its stream, when the URL names no socket. */
 export const ENDPOINT_MARKER = 'hijack-endpoint '
@@ -20,11 +21,20 @@ export function remoteSocketPath(endpoint: string | undefined): string | undefin
 const FORWARD_CHECK_MS = 10_000
 
 /**
- * Opens the forward with `ssh <args> -O forward -L local:remote` (through the master's control
- * socket) and checks that a daemon answers through it; resolves false on any failure.
+ * Opens the forward through the master's control socket (the mux protocol, no process started; should
+ * the master not speak it, `ssh <args> -O forward -L local:remote` asks instead) and checks that a daemon
+ * answers through it; resolves false on any failure.
  */
-export async function openForward(run: (args: string[]) => ChildProcess, forwardArgs: string[], localPath: string): Promise<boolean> {
-  const opened = await new Promise<boolean>((resolve) => {
+export async function openForward(control: {path: string; remote: string; run: (args: string[]) => ChildProcess; forwardArgs: string[]}, localPath: string): Promise<boolean> {
+  const asked = await requestLocalForward(control.path, localPath, control.remote, FORWARD_CHECK_MS)
+  if (asked.outcome === 'refused') return false
+  const opened = asked.outcome === 'forwarded' || await forwardWithSsh(control.run, control.forwardArgs)
+  return opened && answersPing(localPath)
+}
+
+/** `ssh -O forward ...`: true once it exited 0. */
+function forwardWithSsh(run: (args: string[]) => ChildProcess, forwardArgs: string[]): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const child = run(forwardArgs)
     const timer = setTimeout(() => {
       child.kill('SIGTERM')
@@ -37,7 +47,6 @@ export async function openForward(run: (args: string[]) => ChildProcess, forward
     child.on('error', () => done(false))
     child.on('close', (code) => done(code === 0))
   })
-  return opened && answersPing(localPath)
 }
 
 /** Whether a Docker daemon answers `GET /_ping` on `path` (any HTTP status: something is there). */

@@ -54,6 +54,9 @@ export function sshArgs(host: SshHost, extra: readonly string[] = [], remote: re
   ]
 }
 
+/** How long a refused forwarded connection waits to learn that the master ended (that is why, almost always). */
+const MASTER_END_WAIT_MS = 2000
+
 /** Every ssh child of this process, so none outlives it. */
 const children = new Set<ChildProcess>()
 /** Control directories to remove at exit. */
@@ -110,43 +113,90 @@ class SshHostConnections {
   private lostForwards = false
   /** Connections made through the forward so far. */
   private forwarded = 0
+  /** The master's own connection (its dial-stdio), until a caller takes it. */
+  private masterStream: Socket | undefined
   /** Settles once the master's connection has closed, with its failure if it failed. */
   private masterEnded: Promise<Error | undefined> = Promise.resolve(undefined)
 
   constructor(private readonly host: SshHost) {}
 
   dial(): Socket {
-    if (!this.masterAlive || !this.controlPath || !this.masterUp) return this.dialMaster()
+    if (!this.masterAlive || !this.controlPath || !this.masterUp) {
+      this.startMaster()
+      return this.takeMasterStream()!
+    }
     if (this.forwardPath) {
       this.forwarded++
       return net.connect({path: this.forwardPath})
     }
-    const args = sshArgs(this.host, ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`])
-    return new CommandConnection(`ssh ${this.host.url}`, this.masterUp, () => spawnSsh(args)).asSocket()
+    return this.takeMasterStream() ?? this.muxSession()
   }
 
   /**
-   * A connection for later in the run: through the forward if it comes to work, else as dial() does.
-   * If the master it waited for ended meanwhile (a failed login, a dropped connection), that master's
-   * failure is the answer: a second login would only fail again, or ask for a key touch twice.
+   * A connection that may wait, while the master is starting, to learn whether it can be a channel
+   * forwarded by the master: the run's first calls then skip the remote dial-stdio's start-up too (the
+   * master's own stream stays unused). Without a forward it is the master's stream, or a dial-stdio
+   * session multiplexed over the master. If the master ended meanwhile (a failed login, a dropped
+   * connection), that master's failure is the answer: a second login would only fail again, or ask
+   * for a key touch twice.
    */
   async dialSoon(): Promise<Socket> {
     // Connections it forwarded were cut with it: their clean EOF hides that, so the run's next call
     // reports the master's failure (ssh's own words) instead of logging in again as if nothing happened.
     if (this.lostForwards) throw (await this.masterEnded) ?? this.connectionEnded()
-    if (!this.masterAlive || !this.forward) return this.dial()
+    if (!this.masterAlive || !this.forward) this.startMaster()
     const ended = this.masterEnded
     await this.forward
     if (!this.masterAlive) throw (await ended) ?? this.connectionEnded()
-    return this.dial()
+    return this.forwardPath ? this.forwardedConnection(this.forwardPath) : this.dial()
+  }
+
+  /**
+   * A channel through the forward, once connected. A refused connection means the master is gone and
+   * its listener with it, though its exit may not have been seen yet: the master's failure is the answer.
+   */
+  private async forwardedConnection(path: string): Promise<Socket> {
+    this.forwarded++
+    const socket = net.connect({path})
+    const error = await new Promise<Error | undefined>((resolve) => {
+      socket.once('connect', () => {
+        socket.off('error', resolve)
+        resolve(undefined)
+      })
+      socket.once('error', resolve)
+    })
+    if (!error) return socket
+    let timer: NodeJS.Timeout | undefined
+    const ended = await Promise.race([this.masterEnded, new Promise<'alive'>((resolve) => {
+      timer = setTimeout(resolve, MASTER_END_WAIT_MS, 'alive')
+    })])
+    clearTimeout(timer)
+    if (ended === 'alive') throw error
+    throw ended ?? this.connectionEnded()
+  }
+
+  /** The master's own connection, once, if no one has taken it. */
+  private takeMasterStream(): Socket | undefined {
+    const stream = this.masterStream
+    this.masterStream = undefined
+    return stream?.ref()
+  }
+
+  /** Docker's way over the master: a remote session running dial-stdio. */
+  private muxSession(): Socket {
+    const args = sshArgs(this.host, ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`])
+    return new CommandConnection(`ssh ${this.host.url}`, this.masterUp!, () => spawnSsh(args)).asSocket()
   }
 
   private connectionEnded(): SshError {
     return new SshError(`ssh ${this.host.url}: the ssh connection ended (its output may be cut short)`)
   }
 
-  /** The first connection: a full handshake, and the master every later connection multiplexes over. */
-  private dialMaster(): Socket {
+  /**
+   * The run's one handshake: the master every other connection rides on. Its own stream (dial-stdio)
+   * is kept aside until a caller needs it, which is only when no forward works.
+   */
+  private startMaster(): void {
     const dir = mkdtempSync(join(tmpdir(), 'hijack-ssh-'))
     controlDirs.add(dir)
     const controlPath = join(dir, 'master')
@@ -208,7 +258,12 @@ class SshHostConnections {
     connection.on('error', (error: Error) => {
       failure = error
     })
-    return connection.asSocket()
+    const stream = connection.asSocket()
+    this.masterStream = stream
+    // Kept aside, it must not keep the process alive; while someone waits for the forward, it does.
+    void this.forward.then(() => {
+      if (this.masterStream === stream) stream.unref()
+    })
   }
 
   /** Once the master is up and the remote socket known, forwards `<dir>/daemon.sock` to it. */
@@ -216,8 +271,8 @@ class SshHostConnections {
     const [, remote] = await Promise.all([this.masterUp, remoteSocket])
     if (!remote || !this.masterAlive || this.controlPath !== controlPath) return undefined
     const local = join(dir, 'daemon.sock')
-    const args = sshArgs(this.host, ['-o', `ControlPath=${controlPath}`, '-O', 'forward', '-L', `${local}:${remote}`], [])
-    const works = await openForward((a) => spawnSsh(a), args, local)
+    const forwardArgs = sshArgs(this.host, ['-o', `ControlPath=${controlPath}`, '-O', 'forward', '-L', `${local}:${remote}`], [])
+    const works = await openForward({path: controlPath, remote, run: spawnSsh, forwardArgs}, local)
     if (!works || !this.masterAlive || this.controlPath !== controlPath) return undefined
     this.forwardPath = local
     return local

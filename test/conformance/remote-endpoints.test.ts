@@ -149,9 +149,11 @@ else {
   t.test('ssh: one handshake per run, no more dial-stdio than docker, clear failures, nothing left running', {skip: !sshd}, async (t) => {
     if (!sshd) return
     const before = [sshd.logins(), sshd.dialStdios()]
+    const forwardRunsBefore = sshd.forwardRuns()
     const ours = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
     t.equal(ours.code, 0, ours.stderr.toString())
     const mine = [sshd.logins() - before[0], sshd.dialStdios() - before[1]]
+    t.equal(sshd.forwardRuns() - forwardRunsBefore, 0, 'the forward was asked for over the control socket: no `ssh -O forward` process')
     const theirs = await runCommand('docker', ['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
     t.equal(theirs.code, 0)
     const docker = [sshd.logins() - before[0] - mine[0], sshd.dialStdios() - before[1] - mine[1]]

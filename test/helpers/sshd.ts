@@ -25,6 +25,8 @@ export interface TestSshd {
   wrongKeySshRuns(): number
   /** `docker system dial-stdio` processes started on the "remote" side so far. */
   dialStdios(): number
+  /** `ssh -O forward` commands started so far through the (good key's) wrapper. */
+  forwardRuns(): number
 }
 
 export async function freePort(): Promise<number> {
@@ -120,5 +122,6 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string, {fo
     connections: () => (output.match(/Connection from 127\.0\.0\.1 port \d+ on/g) ?? []).length,
     wrongKeySshRuns: () => count(join(wrong, 'runs.log'), /./),
     dialStdios: () => count(join(dir, 'dial-stdio.log'), /system dial-stdio/),
+    forwardRuns: () => count(join(good, 'runs.log'), /-O forward/),
   }
 }
