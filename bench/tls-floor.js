@@ -75,4 +75,5 @@ socket.on('data', function onHead(chunk) {
   socket.on('data', demux)
   process.stdin.pipe(socket)
 })
-socket.on('end', () => process.exit(0))
+// stdout may be a pipe written asynchronously: exit only once what was handed to it is written.
+socket.on('end', () => process.stdout.write('', () => process.exit(0)))

@@ -2,7 +2,7 @@ import net from 'node:net'
 import type tls from 'node:tls'
 import type {DockerHost} from './host.js'
 import {lazyBuiltin} from './lazy-builtin.js'
-import {dialSsh, dialSshSoon} from './ssh.js'
+import {dialSsh, dialSshSoon, sshFailureOr} from './ssh.js'
 
 const tlsModule = lazyBuiltin<typeof tls>('node:tls')
 
@@ -41,6 +41,11 @@ export function dial(host: DockerHost): net.Socket {
  */
 export async function dialSoon(host: DockerHost): Promise<net.Socket> {
   return host.kind === 'ssh' ? dialSshSoon(host) : dial(host)
+}
+
+/** A failed connection's error; over ssh, the failure of the ssh connection under it if that ended. */
+export function explainConnectFailure(host: DockerHost, error: Error): Promise<Error> {
+  return host.kind === 'ssh' ? sshFailureOr(host, error) : Promise.resolve(error)
 }
 
 function dialTls(host: Extract<DockerHost, {kind: 'tcp'}>, config: NonNullable<Extract<DockerHost, {kind: 'tcp'}>['tls']>): tls.TLSSocket {

@@ -1,5 +1,5 @@
 import type {Socket} from 'node:net'
-import {costlyDial, dialSoon, openBothWays} from './dial.js'
+import {costlyDial, dialSoon, explainConnectFailure, openBothWays} from './dial.js'
 import {ConnectError, DaemonError, HijackError, StreamError} from './errors.js'
 import type {DockerHost} from './host.js'
 import {ResponseParser, type ResponseHead} from './http-response.js'
@@ -236,16 +236,11 @@ export class HttpClient {
   async send(options: RequestOptions): Promise<PendingResponse> {
     const request = formatRequest(this.host, options) // a bad request line throws before anything is dialed
     let answer: Exchange
-    // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
-    // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
-    // Where a dial is costly (a TLS handshake; over ssh a remote `docker system dial-stdio` process)
-    // any request takes an idle connection, as Go's client does: a run's calls come milliseconds apart.
-    const reused = isRepeatable(options) || costlyDial(this.host) ? this.takeIdle() : undefined
     try {
-      answer = await this.exchangeOn(reused ?? await dialSoon(this.host), request, options, reused !== undefined)
+      answer = await this.exchange(request, options)
     } catch (error) {
-      if (!(error instanceof StaleConnection)) throw error
-      answer = await this.exchangeOn(await dialSoon(this.host), request, options, false)
+      // Over ssh, a connection lost along with the ssh connection under it is explained by ssh's failure.
+      throw error instanceof ConnectError ? await explainConnectFailure(this.host, error) : error
     }
     const {head, body} = answer
     if (!isSuccess(head.statusCode)) {
@@ -253,6 +248,20 @@ export class HttpClient {
       throw plainHttpToTlsPort(this.host, error) ?? error
     }
     return {...head, body: () => body}
+  }
+
+  private async exchange(request: Buffer, options: RequestOptions): Promise<Exchange> {
+    // A kept-alive connection can be closed by the daemon just as we send on it, and Node may tell us so
+    // only after our write. Only a request that may go twice takes that chance; the others dial afresh.
+    // Where a dial is costly (a TLS handshake; over ssh a remote `docker system dial-stdio` process)
+    // any request takes an idle connection, as Go's client does: a run's calls come milliseconds apart.
+    const reused = isRepeatable(options) || costlyDial(this.host) ? this.takeIdle() : undefined
+    try {
+      return await this.exchangeOn(reused ?? await dialSoon(this.host), request, options, reused !== undefined)
+    } catch (error) {
+      if (!(error instanceof StaleConnection)) throw error
+      return this.exchangeOn(await dialSoon(this.host), request, options, false)
+    }
   }
 
   /** Sends one request and reads the whole answer; non-2xx statuses become DaemonError. */

@@ -1,10 +1,10 @@
-// Beyond Docker over ssh: every connection after the run's first one goes through a local forward on the
-// ssh master (`ssh -O forward -L local.sock:remote.sock`), a channel of the connection already made,
-// (asked for over its control socket) instead of a new remote session that starts the user's shell and `docker system dial-stdio` each
-// time (that start, not the handshake, is most of a connection's cost on a host with a busy shell rc).
-// It needs the remote daemon's unix socket: the URL's path, or what the remote `docker` reports in the
-// first session just before it runs dial-stdio. Anything else (a remote TCP or ssh endpoint, a refused
-// forward) keeps Docker's way: one dial-stdio session per connection.
+// Beyond Docker over ssh: connections go through a local forward on the run's ssh master (what
+// `ssh -O forward -L local.sock:remote.sock` sets up, asked for over the master's control socket), each a
+// channel of the connection already made, instead of a new remote session that starts the user's shell
+// and `docker system dial-stdio` each time (that start, not the handshake, is most of a connection's cost
+// on a host with a busy shell rc). It needs the remote daemon's unix socket: the URL's path, or what the
+// remote `docker` reports in the master's session just before it runs dial-stdio. Anything else (a remote
+// TCP or ssh endpoint, a refused forward) keeps Docker's way: dial-stdio sessions.
 import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
 import {requestLocalForward} from './ssh-mux.js'
@@ -20,14 +20,23 @@ export function remoteSocketPath(endpoint: string | undefined): string | undefin
 /** How long opening, then checking, a forward may take before dial-stdio sessions are used instead. */
 const FORWARD_CHECK_MS = 10_000
 
+/** The master to ask: its control socket, the remote socket, how to run `ssh -O forward`, whether it still runs. */
+export interface ForwardControl {
+  path: string
+  remote: string
+  run: (args: string[]) => ChildProcess
+  forwardArgs: string[]
+  alive: () => boolean
+}
+
 /**
  * Opens the forward through the master's control socket (the mux protocol, no process started; should
  * the master not speak it, `ssh <args> -O forward -L local:remote` asks instead) and checks that a daemon
  * answers through it; resolves false on any failure.
  */
-export async function openForward(control: {path: string; remote: string; run: (args: string[]) => ChildProcess; forwardArgs: string[]}, localPath: string): Promise<boolean> {
+export async function openForward(control: ForwardControl, localPath: string): Promise<boolean> {
   const asked = await requestLocalForward(control.path, localPath, control.remote, FORWARD_CHECK_MS)
-  if (asked.outcome === 'refused') return false
+  if (asked.outcome === 'refused' || !control.alive()) return false
   const opened = asked.outcome === 'forwarded' || await forwardWithSsh(control.run, control.forwardArgs)
   return opened && answersPing(localPath)
 }

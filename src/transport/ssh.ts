@@ -1,8 +1,9 @@
 // ssh:// daemons, as docker/cli's connhelper reaches them: the system's `ssh` (so the user's
-// ~/.ssh/config, agent and known_hosts apply) runs `docker system dial-stdio` on the remote host and
-// HTTP goes over its stdin/stdout. Beyond Docker, which pays a full ssh handshake per connection: the
-// run's first connection is an OpenSSH ControlMaster and every later one rides on it, so a run makes
-// one handshake. Everything is torn down when the process exits; nothing is left running.
+// ~/.ssh/config, agent and known_hosts apply), with HTTP over `docker system dial-stdio` on the remote
+// host. Beyond Docker, which pays a full ssh handshake and a remote session per connection: a run makes
+// one handshake, an OpenSSH ControlMaster, and its connections are channels the master forwards to the
+// remote daemon's socket (see ssh-forward), or else dial-stdio sessions over the master. Everything is
+// torn down when the process exits; nothing is left running.
 import type {ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, watch, type FSWatcher} from 'node:fs'
 import net, {type Socket} from 'node:net'
@@ -54,7 +55,11 @@ export function sshArgs(host: SshHost, extra: readonly string[] = [], remote: re
   ]
 }
 
-/** How long a refused forwarded connection waits to learn that the master ended (that is why, almost always). */
+/**
+ * How long a connection that failed through the forward waits to learn that the master ended (that is
+ * why, almost always); and how long after the master's exit its pipes may stay open (a ProxyCommand
+ * that inherited them) before its end is taken as known.
+ */
 const MASTER_END_WAIT_MS = 2000
 
 /** Every ssh child of this process, so none outlives it. */
@@ -123,7 +128,7 @@ class SshHostConnections {
   dial(): Socket {
     if (!this.masterAlive || !this.controlPath || !this.masterUp) {
       this.startMaster()
-      return this.takeMasterStream()!
+      return this.takeMasterStream() ?? this.muxSession()
     }
     if (this.forwardPath) {
       this.forwarded++
@@ -148,14 +153,14 @@ class SshHostConnections {
     const ended = this.masterEnded
     await this.forward
     if (!this.masterAlive) throw (await ended) ?? this.connectionEnded()
-    return this.forwardPath ? this.forwardedConnection(this.forwardPath) : this.dial()
+    return this.forwardPath ? this.forwardedConnection(this.forwardPath, ended) : this.dial()
   }
 
   /**
    * A channel through the forward, once connected. A refused connection means the master is gone and
    * its listener with it, though its exit may not have been seen yet: the master's failure is the answer.
    */
-  private async forwardedConnection(path: string): Promise<Socket> {
+  private async forwardedConnection(path: string, ended: Promise<Error | undefined>): Promise<Socket> {
     this.forwarded++
     const socket = net.connect({path})
     const error = await new Promise<Error | undefined>((resolve) => {
@@ -166,13 +171,22 @@ class SshHostConnections {
       socket.once('error', resolve)
     })
     if (!error) return socket
+    throw await this.failureOr(error, ended)
+  }
+
+  /**
+   * `error` (a connection through the forward failed, or ended before any answer), unless the master
+   * that carried it ended meanwhile or does within MASTER_END_WAIT_MS: then its failure, in ssh's words.
+   */
+  async failureOr(error: Error, ended: Promise<Error | undefined> = this.masterEnded): Promise<Error> {
+    if (!this.controlPath) return error
     let timer: NodeJS.Timeout | undefined
-    const ended = await Promise.race([this.masterEnded, new Promise<'alive'>((resolve) => {
+    const outcome = await Promise.race([ended, new Promise<'alive'>((resolve) => {
       timer = setTimeout(resolve, MASTER_END_WAIT_MS, 'alive')
     })])
     clearTimeout(timer)
-    if (ended === 'alive') throw error
-    throw ended ?? this.connectionEnded()
+    if (outcome === 'alive') return error
+    return outcome ?? this.connectionEnded()
   }
 
   /** The master's own connection, once, if no one has taken it. */
@@ -202,9 +216,11 @@ class SshHostConnections {
     const controlPath = join(dir, 'master')
     this.controlPath = controlPath
     this.masterAlive = true
+    // With the socket in the URL the master runs no remote command at all (-N): no remote shell, no
+    // remote docker; everything goes through the forward, or through dial-stdio sessions without one.
     const discover = this.host.socketPath === undefined
-    const args = sshArgs(this.host, ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=no'],
-      discover ? reportingDialStdioCommand() : dialStdioCommand(this.host))
+    const masterOptions = ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=no']
+    const args = discover ? sshArgs(this.host, masterOptions, reportingDialStdioCommand()) : sshArgs(this.host, [...masterOptions, '-N'], [])
     let up: () => void = () => {}
     this.masterUp = new Promise((resolve) => {
       up = resolve
@@ -251,18 +267,28 @@ class SshHostConnections {
         reported(undefined)
         up()
       })
-      // The connection turns the child's end into its own error first (on a later tick).
-      child.once('close', () => setImmediate(() => ended(failure)))
+      // The connection turns the child's end into its own error first (on a later tick). Its end is
+      // known at the latest MASTER_END_WAIT_MS after its exit (the timer also keeps waiters alive).
+      let grace: NodeJS.Timeout | undefined
+      child.once('exit', () => {
+        grace = setTimeout(() => ended(failure), MASTER_END_WAIT_MS)
+      })
+      child.once('close', () => {
+        clearTimeout(grace)
+        setImmediate(() => ended(failure))
+      })
       return child
     }, preamble)
     connection.on('error', (error: Error) => {
       failure = error
     })
     const stream = connection.asSocket()
-    this.masterStream = stream
-    // Kept aside, it must not keep the process alive; while someone waits for the forward, it does.
-    void this.forward.then(() => {
-      if (this.masterStream === stream) stream.unref()
+    // A -N master carries no stream of its own; the connection still reports its failure.
+    if (discover) this.masterStream = stream
+    // Kept aside behind a working forward, it must not keep the process alive; while someone waits
+    // for the forward, or will take its stream because there is none, it does.
+    void this.forward.then((path) => {
+      if (path && this.masterAlive && (this.masterStream === stream || !discover)) stream.unref()
     })
   }
 
@@ -272,30 +298,41 @@ class SshHostConnections {
     if (!remote || !this.masterAlive || this.controlPath !== controlPath) return undefined
     const local = join(dir, 'daemon.sock')
     const forwardArgs = sshArgs(this.host, ['-o', `ControlPath=${controlPath}`, '-O', 'forward', '-L', `${local}:${remote}`], [])
-    const works = await openForward({path: controlPath, remote, run: spawnSsh, forwardArgs}, local)
+    const alive = (): boolean => this.masterAlive && this.controlPath === controlPath
+    const works = await openForward({path: controlPath, remote, run: spawnSsh, forwardArgs, alive}, local)
     if (!works || !this.masterAlive || this.controlPath !== controlPath) return undefined
     this.forwardPath = local
     return local
   }
 }
 
+/** How often the control socket is looked for when no inotify watch can be had. */
+const CREATED_POLL_MS = 20
+
 /** Calls `then` once `path` (in `dir`) exists; returns what stops the watch early. Never throws. */
 function whenCreated(dir: string, path: string, then: () => void): () => void {
   let watcher: FSWatcher | undefined
+  let poll: NodeJS.Timeout | undefined
   const stop = (): void => {
     watcher?.close()
     watcher = undefined
+    clearInterval(poll)
+  }
+  const check = (): void => {
+    if (!existsSync(path)) return
+    stop()
+    then()
   }
   try {
-    watcher = watch(dir, () => {
-      if (!existsSync(path)) return
+    watcher = watch(dir, check)
+    watcher.on('error', () => {
       stop()
-      then()
+      poll = setInterval(check, CREATED_POLL_MS).unref()
     })
-    watcher.on('error', stop)
     watcher.unref()
   } catch {
-    // No inotify watch left: the caller's fallback (the first answer byte) applies.
+    // No inotify watch left (a -N master never answers a byte, which is the other sign): look instead.
+    poll = setInterval(check, CREATED_POLL_MS).unref()
   }
   return stop
 }
@@ -319,6 +356,11 @@ export function dialSsh(host: SshHost): Socket {
 /** A fresh connection for later in the run: waits to know whether the forward works (see ssh-forward). */
 export function dialSshSoon(host: SshHost): Promise<Socket> {
   return connectionsTo(host).dialSoon()
+}
+
+/** `error` from a connection to `host`, or the failure of the ssh master under it if that ended (see failureOr). */
+export function sshFailureOr(host: SshHost, error: Error): Promise<Error> {
+  return hosts.get(host.url)?.failureOr(error) ?? Promise.resolve(error)
 }
 
 /** Ends every ssh process this run started (the process's exit does this by itself). */

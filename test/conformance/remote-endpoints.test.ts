@@ -170,7 +170,21 @@ else {
       t.same(counts, [1, 2], 'forward refused: one handshake, a dial-stdio session per connection as docker')
     }
 
-    // A fixed API version skips the ping: the first connection (the master) is then the inspect's.
+    // The socket named in the URL: the master runs no remote command (-N), so neither a remote shell nor
+    // a remote docker is needed; where forwards are refused, dial-stdio sessions over the master instead.
+    {
+      const socketPath = new URL(dockerd.host).pathname
+      const before = [sshd.logins(), sshd.remoteDockerRuns()]
+      const ours = await hijack(['-H', `${sshd.url}${socketPath}`, 'exec', 'box', 'sh', '-c', 'echo by-path; exit 4'], {env: sshd.env})
+      t.same([ours.code, ours.stdout.toString()], [4, 'by-path\n'], `socket in the URL: the exec runs (${ours.stderr})`)
+      t.same([sshd.logins() - before[0], sshd.remoteDockerRuns() - before[1]], [1, 0], 'socket in the URL: one login, no remote docker at all')
+      if (sshdNoForward) {
+        const refused = await hijack(['-H', `${sshdNoForward.url}${socketPath}`, 'exec', 'box', 'sh', '-c', 'echo by-path; exit 4'], {env: sshdNoForward.env})
+        t.same([refused.code, refused.stdout.toString()], [4, 'by-path\n'], `socket in the URL, forwards refused: dial-stdio sessions (${refused.stderr})`)
+      }
+    }
+
+    // A fixed API version skips the ping: no spare is dialed, and the first call waits for the forward alone.
     const fixed = await hijack(['-H', sshd.url, 'exec', 'box', 'sh', '-c', 'echo fixed; exit 3'], {env: {...sshd.env, DOCKER_API_VERSION: '1.41'}})
     t.same([fixed.code, fixed.stdout.toString()], [3, 'fixed\n'], `DOCKER_API_VERSION set: the exec runs (${fixed.stderr})`)
 

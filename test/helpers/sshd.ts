@@ -27,6 +27,8 @@ export interface TestSshd {
   dialStdios(): number
   /** `ssh -O forward` commands started so far through the (good key's) wrapper. */
   forwardRuns(): number
+  /** Every `docker` command run on the "remote" side so far (dial-stdio, context inspect, ...). */
+  remoteDockerRuns(): number
 }
 
 export async function freePort(): Promise<number> {
@@ -123,5 +125,6 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string, {fo
     wrongKeySshRuns: () => count(join(wrong, 'runs.log'), /./),
     dialStdios: () => count(join(dir, 'dial-stdio.log'), /system dial-stdio/),
     forwardRuns: () => count(join(good, 'runs.log'), /-O forward/),
+    remoteDockerRuns: () => count(join(dir, 'dial-stdio.log'), /./),
   }
 }

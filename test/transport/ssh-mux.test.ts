@@ -137,12 +137,15 @@ t.test('openForward: the mux answer decides; `ssh -O forward` only when the mast
     return spawn('sh', ['-c', 'exit 0'])
   }
   const ok = await fakeMaster(t, answering(4, muxMessage(OK, 0)))
-  t.equal(await openForward({path: ok, remote: '/r.sock', run, forwardArgs: []}, local), true, 'forwarded by the master and answering')
+  t.equal(await openForward({path: ok, remote: '/r.sock', run, forwardArgs: [], alive: () => true}, local), true, 'forwarded by the master and answering')
   t.equal(runs, 0, 'no ssh process started')
   const refused = await fakeMaster(t, answering(4, muxMessage(FAILURE, 0, 'no')))
-  t.equal(await openForward({path: refused, remote: '/r.sock', run, forwardArgs: []}, local), false, 'refused: no forward')
+  t.equal(await openForward({path: refused, remote: '/r.sock', run, forwardArgs: [], alive: () => true}, local), false, 'refused: no forward')
   t.equal(runs, 0, 'a refusal is not asked again through ssh')
-  t.equal(await openForward({path: join(dir, 'no-master'), remote: '/r.sock', run, forwardArgs: []}, local), true,
+  t.equal(await openForward({path: join(dir, 'no-master'), remote: '/r.sock', run, forwardArgs: [], alive: () => true}, local), true,
     'no answer over the control socket: `ssh -O forward` opens it')
   t.equal(runs, 1, 'one ssh process started for it')
+  t.equal(await openForward({path: join(dir, 'no-master'), remote: '/r.sock', run, forwardArgs: [], alive: () => false}, local), false,
+    'a master that has ended is not asked again through ssh')
+  t.equal(runs, 1, 'no ssh process started for a master that has ended')
 })
