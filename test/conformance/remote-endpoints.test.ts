@@ -150,13 +150,16 @@ else {
     if (!sshd) return
     const before = [sshd.logins(), sshd.dialStdios()]
     const forwardRunsBefore = sshd.forwardRuns()
+    const inputBefore = sshd.dialStdioInput()
     const ours = await hijack(['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
     t.equal(ours.code, 0, ours.stderr.toString())
     const mine = [sshd.logins() - before[0], sshd.dialStdios() - before[1]]
     t.equal(sshd.forwardRuns() - forwardRunsBefore, 0, 'the forward was asked for over the control socket: no `ssh -O forward` process')
+    t.equal(sshd.dialStdioInput() - inputBefore, 0, 'every call went through the forward, the first ones too: none through the master\'s dial-stdio')
     const theirs = await runCommand('docker', ['-H', sshd.url, 'exec', 'box', 'true'], {env: sshd.env})
     t.equal(theirs.code, 0)
     const docker = [sshd.logins() - before[0] - mine[0], sshd.dialStdios() - before[1] - mine[1]]
+    t.ok(sshd.dialStdioInput() > inputBefore, 'docker\'s requests went through dial-stdio (the byte count sees them)')
     t.comment(`one exec: hijack ${mine[0]} ssh logins and ${mine[1]} dial-stdio; docker ${docker[0]} and ${docker[1]}`)
     t.equal(mine[0], 1, 'one ssh handshake for the whole run')
     t.ok(mine[1] <= docker[1], 'no more remote dial-stdio processes than docker starts')

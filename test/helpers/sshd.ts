@@ -4,7 +4,7 @@
 // `ssh` first in a PATH directory whose wrapper adds `-F <test config>` (key, known_hosts, no GSSAPI),
 // so nothing is read from or written to ~/.ssh.
 import {execFileSync, spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {join} from 'node:path'
 import type {TapLike} from './real-dockerd.js'
@@ -29,6 +29,8 @@ export interface TestSshd {
   forwardRuns(): number
   /** Every `docker` command run on the "remote" side so far (dial-stdio, context inspect, ...). */
   remoteDockerRuns(): number
+  /** Bytes written so far to remote `docker system dial-stdio` processes (requests sent that way). */
+  dialStdioInput(): number
 }
 
 export async function freePort(): Promise<number> {
@@ -64,7 +66,14 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string, {fo
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')))
   const remoteBin = join(dir, 'remote-bin')
   mkdirSync(remoteBin)
-  writeFileSync(join(remoteBin, 'docker'), `#!/bin/sh\necho "$*" >> ${join(dir, 'dial-stdio.log')}\nexec /usr/bin/docker "$@"\n`)
+  // dial-stdio's input passes through tee, so a test can tell whether any request went that way.
+  writeFileSync(join(remoteBin, 'docker'), [
+    '#!/bin/sh',
+    `echo "$*" >> ${join(dir, 'dial-stdio.log')}`,
+    `case "$*" in *"system dial-stdio"*) tee -a ${join(dir, 'dial-stdio.in')} | /usr/bin/docker "$@"; exit $? ;; esac`,
+    'exec /usr/bin/docker "$@"',
+    '',
+  ].join('\n'))
   chmodSync(join(remoteBin, 'docker'), 0o755)
   const port = await freePort()
   const log = join(dir, 'sshd.log')
@@ -126,5 +135,12 @@ export async function startSshd(t: TapLike, dir: string, dockerHost: string, {fo
     dialStdios: () => count(join(dir, 'dial-stdio.log'), /system dial-stdio/),
     forwardRuns: () => count(join(good, 'runs.log'), /-O forward/),
     remoteDockerRuns: () => count(join(dir, 'dial-stdio.log'), /./),
+    dialStdioInput: () => {
+      try {
+        return statSync(join(dir, 'dial-stdio.in')).size
+      } catch {
+        return 0
+      }
+    },
   }
 }
