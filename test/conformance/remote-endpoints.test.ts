@@ -224,7 +224,10 @@ else {
     // sleeps 30 s so its end cannot be what ends ssh).
     for (const how of ['exit', 'SIGTERM', 'SIGKILL'] as const) {
       const script = how === 'SIGKILL' ? 'echo started; sleep 30' : 'echo started; sleep 3'
-      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', script], {env: sshd.env})
+      // A TMPDIR of the run's own, to see its control directory go.
+      const runTmp = join(dir, `tmp-${how}`)
+      mkdirSync(runTmp)
+      const run = startCli(HIJACK_BIN, ['-H', sshd.url, 'exec', 'box', 'sh', '-c', script], {env: {...sshd.env, TMPDIR: runTmp}})
       const pids = new Set<number>()
       const watch = setInterval(() => {
         for (const pid of sshChildren(run.child.pid!)) pids.add(pid)
@@ -240,6 +243,8 @@ else {
       const deadline = Date.now() + 10_000
       while ([...pids].some(isSsh) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
       t.same([...pids].filter(isSsh), [], `${how}: no ssh process survives`)
+      // SIGKILL runs no handler: that directory is left behind (the README says so).
+      if (how !== 'SIGKILL') t.same(readdirSync(runTmp), [], `${how}: the control directory is removed`)
     }
   })
 }
