@@ -10,7 +10,7 @@ import {tempDir} from '../helpers/temp.js'
 // @ts-expect-error plain JS module without types
 import {HIJACK_NODE_FLAGS, hijackArgv} from '../../scripts/hijack-bin.js'
 
-const FLAGS = ['--no-concurrent-recompilation', '--no-concurrent-sparkplug', '--no-concurrent-osr']
+const FLAGS = ['--no-concurrent-recompilation', '--no-concurrent-sparkplug']
 
 t.test('a running hijack has the bin\'s node flags', async (t) => {
   const dir = tempDir(t, 'hj-flags-')
