@@ -308,9 +308,10 @@ class SshHostConnections {
     // A -N master carries no stream of its own; the connection still reports its failure.
     if (discover) this.masterStream = stream
     // Kept aside behind a working forward, it must not keep the process alive; while someone waits
-    // for the forward, or will take its stream because there is none, it does.
+    // for the forward, or will take its stream because there is none, it does. A -N master is not
+    // taken by anyone: once the forward is settled, what uses it (channels, sessions) keeps us alive.
     void this.forward.then((path) => {
-      if (path && this.masterAlive && (this.masterStream === stream || !discover)) stream.unref()
+      if ((path && this.masterAlive && this.masterStream === stream) || !discover) stream.unref()
     })
   }
 

@@ -184,6 +184,9 @@ else {
       if (sshdNoForward) {
         const refused = await hijack(['-H', `${sshdNoForward.url}${socketPath}`, 'exec', 'box', 'sh', '-c', 'echo by-path; exit 4'], {env: sshdNoForward.env})
         t.same([refused.code, refused.stdout.toString()], [4, 'by-path\n'], `socket in the URL, forwards refused: dial-stdio sessions (${refused.stderr})`)
+        // `version` goes through oclif, whose end is the event loop's: the -N master must not hold it.
+        const version = await hijack(['-H', `${sshdNoForward.url}${socketPath}`, 'version', '--format', 'json'], {env: sshdNoForward.env})
+        t.equal(version.code, 0, `socket in the URL, forwards refused: version ends (${version.stderr})`)
       }
     }
 
