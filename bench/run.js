@@ -289,17 +289,14 @@ if (WITH_REMOTE) {
     if (name === 'TLS') {
       // The floor for any Node client: a bare pipe and demux (bench/tls-floor.js) against docker, alternating.
       const floorCommand = `${process.execPath} ${join(root, 'bench', 'tls-floor.js')} ${tlsPort} ${certs.dir} bench`
-      const floor = {hijack: [], docker: []}
-      for (let i = 0; i < PAIRS.bulk; i++) {
-        for (const client of ['hijack', 'docker']) {
-          const r = client === 'hijack'
-            ? measureCommand(floorCommand, `CLI < ${input64} | sha256sum`)
-            : measure(client, 'exec', '-i bench cat', `CLI < ${input64} | sha256sum`)
-          check(r.output === digest64, `${client === 'hijack' ? 'tls-floor' : client} cat digest over TLS`)
-          floor[client].push(r)
-        }
-      }
-      console.error('bench: 64 MiB through the bare Node TLS pipe: done')
+      // In the hijack column of pairs(): the floor's runs alternate with docker's as hijack's do.
+      const floor = pairs(PAIRS.bulk, '64 MiB through the bare Node TLS pipe', (client) => {
+        const r = client === 'hijack'
+          ? measureCommand(floorCommand, `CLI < ${input64} | sha256sum`)
+          : measure(client, 'exec', '-i bench cat', `CLI < ${input64} | sha256sum`)
+        check(r.output === digest64, `${client === 'hijack' ? 'tls-floor' : client} cat digest over TLS`)
+        return r
+      })
       const floorName = '64 MiB over TLS, the least any Node client does (`bench/tls-floor.js`: bare pipe and demux, in the hijack column)'
       row(floorName, 'wall', 's', floor, (r) => r.wall)
       row(floorName, 'CPU', 's', floor, (r) => r.cpu)

@@ -36,8 +36,8 @@ export function dial(host: DockerHost): net.Socket {
 }
 
 /**
- * dial(), except that over ssh a connection waits, while the run's first one is starting, to learn
- * whether it can be a channel forwarded by the master rather than a remote session of its own.
+ * dial(), except that over ssh a connection waits, while the run's master is starting, to learn
+ * whether it can be a channel forwarded by the master rather than a dial-stdio stream.
  */
 export async function dialSoon(host: DockerHost): Promise<net.Socket> {
   return host.kind === 'ssh' ? dialSshSoon(host) : dial(host)

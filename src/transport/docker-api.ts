@@ -95,14 +95,14 @@ export class DockerApi {
 
   /**
    * `hijackAhead`: a hijack will follow, so where dialing is costly its connection is dialed now, after
-   * the ping's (negotiateApiVersion dials synchronously; over ssh that first connection is the master).
+   * the ping's (negotiateApiVersion dials first; over ssh without a forward it takes the master's stream).
    */
   static async connect(host: DockerHost, env: NodeJS.ProcessEnv = process.env, {hijackAhead = false} = {}): Promise<DockerApi> {
     const http = new HttpClient(host)
     const fixed = fixedApiVersion(env)
     const ping = fixed ? undefined : negotiateApiVersion(http)
-    // Only behind the ping's connection: over ssh the first connection is the master, which must be
-    // a connection the run waits on, never a spare (unref'd, it would let the process end).
+    // Only behind the ping's connection: the spare is unref'd, so it must never be the one connection
+    // the run waits on (over ssh without a forward, the master's own stream goes to the first caller).
     const spare = hijackAhead && ping && costlyDial(host) ? new SpareConnection(host) : undefined
     if (!ping) return new DockerApi(host, fixed!, http, false, spare)
     try {

@@ -138,8 +138,8 @@ class SshHostConnections {
   private forwardPath: string | undefined
   /** The master ended while connections went through its forward. */
   private lostForwards = false
-  /** Connections made through the forward so far. */
-  private forwarded = 0
+  /** Some connection went through the forward (its loss then means the master's). */
+  private usedForward = false
   /** The master's own connection (its dial-stdio), until a caller takes it. */
   private masterStream: Socket | undefined
   /** Settles once the master's connection has closed, with its failure if it failed. */
@@ -152,10 +152,7 @@ class SshHostConnections {
       this.startMaster()
       return this.takeMasterStream() ?? this.muxSession()
     }
-    if (this.forwardPath) {
-      this.forwarded++
-      return net.connect({path: this.forwardPath})
-    }
+    if (this.forwardPath) return this.throughForward(this.forwardPath)
     return this.takeMasterStream() ?? this.muxSession()
   }
 
@@ -183,8 +180,7 @@ class SshHostConnections {
    * its listener with it, though its exit may not have been seen yet: the master's failure is the answer.
    */
   private async forwardedConnection(path: string, ended: Promise<Error | undefined>): Promise<Socket> {
-    this.forwarded++
-    const socket = net.connect({path})
+    const socket = this.throughForward(path)
     const error = await new Promise<Error | undefined>((resolve) => {
       socket.once('connect', () => {
         socket.off('error', resolve)
@@ -209,6 +205,11 @@ class SshHostConnections {
     clearTimeout(timer)
     if (outcome === 'alive') return error
     return outcome ?? this.connectionEnded()
+  }
+
+  private throughForward(path: string): Socket {
+    this.usedForward = true
+    return net.connect({path})
   }
 
   /** The master's own connection, once, if no one has taken it. */
@@ -277,7 +278,7 @@ class SshHostConnections {
         reported(undefined)
         if (this.controlPath === controlPath) {
           this.masterAlive = false
-          if (this.forwardPath && this.forwarded > 0) this.lostForwards = true
+          if (this.forwardPath && this.usedForward) this.lostForwards = true
           this.forwardPath = undefined
         }
         removeControlDir(dir)
